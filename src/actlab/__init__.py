@@ -1,0 +1,67 @@
+"""actlab: activation functions done right -- exact values and derivatives, fast ufuncs,
+from-scratch layers, models and analysis.
+
+>>> import actlab as al
+>>> al.sigmoid([1.0, -2.0, 3.0, -4.0])
+array([0.73105858, 0.11920292, 0.95257413, 0.01798621])
+>>> al.get("swish") is al.silu
+True
+"""
+
+from __future__ import annotations
+
+from ._activation import Activation, AxisActivation, available, get
+from ._axis import glu, log_softmax, logsumexp, softmax
+from .activations import (
+    elu,
+    gelu,
+    hard_sigmoid,
+    hard_swish,
+    identity,
+    leaky_relu,
+    log_sigmoid,
+    logit,
+    mish,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softplus,
+    step,
+    tanh,
+)
+
+swish = silu
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Activation", "AxisActivation", "available", "get", "set_num_threads", "get_num_threads",
+    "identity", "step", "sigmoid", "log_sigmoid", "logit", "tanh", "relu", "leaky_relu", "relu6",
+    "elu", "selu", "gelu", "silu", "swish", "mish", "softplus", "hard_sigmoid", "hard_swish",
+    "softmax", "log_softmax", "logsumexp", "glu",
+]
+
+
+def set_num_threads(n: int) -> None:
+    """Number of threads the compiled kernels split large arrays across (env ACTLAB_NUM_THREADS)."""
+    from . import _kernels
+
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"actlab.set_num_threads: n must be a positive int, got {n!r}")
+    if _kernels._ufuncs is not None and hasattr(_kernels._ufuncs, "set_num_threads"):
+        _kernels._ufuncs.set_num_threads(n)
+
+
+def get_num_threads() -> int:
+    """Threads used by the compiled kernels (1 when the extension is not built)."""
+    from . import _kernels
+
+    if _kernels._ufuncs is not None and hasattr(_kernels._ufuncs, "get_num_threads"):
+        return int(_kernels._ufuncs.get_num_threads())
+    return 1
+
+
+# Activation objects are instances, which doctest does not collect by itself.
+__test__ = {f"{name}": get(name).__doc__ for name in available()}

@@ -1,0 +1,311 @@
+"""The :class:`Activation` object, the dtype policy and the registry.
+
+Every activation in actlab is one instance of :class:`Activation` (elementwise) or
+:class:`AxisActivation` (softmax-like, reduces along an axis).  An instance bundles the
+value, first and second derivative formulas -- written once, in NumPy, in
+:mod:`actlab.activations` / :mod:`actlab._axis` -- with metadata used by the plots and
+the report.  When the compiled ufuncs of :mod:`actlab._kernels` are available, the
+elementwise calls on NumPy float arrays run through them; the NumPy formulas stay the
+readable reference and the fallback.
+
+dtype policy
+------------
+* float16 / float32 / float64 in -> the same dtype out (float16 and float32 are computed
+  in float64 inside the NumPy path, then rounded once);
+* bool and integers -> float64;
+* complex, object, string, datetime ... -> :class:`TypeError` naming the dtype;
+* NaN in -> NaN out; +-inf give the limits; no RuntimeWarning for any input.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+__all__ = ["Activation", "AxisActivation", "as_float_array", "register", "get", "available"]
+
+_FLOAT_KINDS = {np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)}
+
+
+def as_float_array(x: Any, name: str = "x") -> tuple[np.ndarray, np.dtype]:
+    """Apply the dtype policy: return ``(array in float64/float32, output dtype)``.
+
+    The returned array is native-endian; it may share memory with ``x`` (never written to).
+    """
+    arr = np.asarray(x)
+    dt = arr.dtype
+    if dt.kind == "f":
+        out_dt = dt.newbyteorder("=")
+        if out_dt not in _FLOAT_KINDS:  # longdouble: computed and returned in float64
+            out_dt = np.dtype(np.float64)
+    elif dt.kind in "biu":
+        out_dt = np.dtype(np.float64)
+    else:
+        raise TypeError(
+            f"actlab: {name} has dtype {dt} ({dt.name}); expected a real floating, integer or "
+            f"bool array (complex, object and string inputs are not supported)"
+        )
+    if arr.dtype != out_dt:
+        arr = arr.astype(out_dt)
+    return arr, out_dt
+
+
+def _finish(res: np.ndarray, out_dt: np.dtype, out: np.ndarray | None, scalar: bool):
+    """Round the float64 result to the output dtype, honour ``out=``, unwrap 0-d results."""
+    if out is not None:
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"actlab: out must be a numpy.ndarray, got {type(out).__name__}")
+        if out.shape != res.shape:
+            raise ValueError(f"actlab: out has shape {out.shape}, expected {res.shape}")
+        if not np.can_cast(out_dt, out.dtype, casting="same_kind"):
+            raise TypeError(f"actlab: cannot write a {out_dt} result into out of dtype {out.dtype}")
+        np.copyto(out, res, casting="same_kind")
+        return out
+    if res.dtype != out_dt:
+        res = res.astype(out_dt)
+    return res[()] if scalar else res
+
+
+def _check_param(name: str, value: Any) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"actlab: parameter {name}={value!r} must be a real number") from None
+    if np.isnan(v):
+        raise ValueError(f"actlab: parameter {name} must not be NaN")
+    return v
+
+
+class Activation:
+    """An elementwise activation function with its first and second derivative.
+
+    Call it like a function: ``act(x, **params)``; derivatives via :meth:`grad`,
+    :meth:`grad2` and :meth:`vjp`.  Parameters are keywords with PyTorch's defaults.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (``actlab.get(name)``).
+    range : tuple of float
+        Range of the function (for default parameters).
+    zero_centered : bool
+        Whether the outputs are centred on 0 (tanh yes, sigmoid no).
+    max_grad : float
+        Supremum of ``|f'|`` for default parameters (sigmoid: 0.25).
+    formula : str
+        LaTeX of the value; ``grad_formula`` the LaTeX of the derivative.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        value: Callable[..., np.ndarray],
+        grad: Callable[..., np.ndarray],
+        grad2: Callable[..., np.ndarray],
+        *,
+        doc: str,
+        range: tuple[float, float],
+        zero_centered: bool,
+        max_grad: float,
+        formula: str,
+        grad_formula: str,
+        params: Mapping[str, Any] | None = None,
+        kernel: str | None = None,
+        kernel_params: tuple[str, ...] = (),
+        smooth: bool = True,
+        saturating: bool = False,
+    ) -> None:
+        self.name = name
+        self._value, self._grad, self._grad2 = value, grad, grad2
+        self.range = range
+        self.zero_centered = zero_centered
+        self.max_grad = max_grad
+        self.formula = formula
+        self.grad_formula = grad_formula
+        self.params: dict[str, Any] = dict(params or {})
+        self.smooth = smooth
+        self.saturating = saturating
+        self._kernel = kernel
+        self._kernel_params = kernel_params
+        self.__doc__ = doc
+        self.__name__ = name
+
+    # -- parameters ---------------------------------------------------------------
+    def _params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(kwargs) - set(self.params)
+        if unknown:
+            allowed = ", ".join(self.params) or "none"
+            raise TypeError(
+                f"actlab.{self.name}: unexpected parameter(s) {sorted(unknown)}; allowed: {allowed}"
+            )
+        p = dict(self.params)
+        for k, v in kwargs.items():
+            p[k] = v if (v is None or isinstance(v, str)) else _check_param(k, v)
+        return p
+
+    # -- evaluation -----------------------------------------------------------------
+    def _ufunc_for(self, which: str, p: dict[str, Any]):
+        if self._kernel is None:
+            return None
+        from actlab import _kernels  # local import: the extension is optional at import time
+
+        kname = self._kernel
+        if self.name == "gelu" and p.get("approximate") == "tanh":
+            kname = "gelu_tanh"
+        return _kernels.get(kname if which == "value" else f"{kname}_{which}")
+
+    def _eval(self, which: str, fn: Callable, x: Any, out: Any, kwargs: dict[str, Any]):
+        p = self._params(kwargs)
+        arr, out_dt = as_float_array(x)
+        uf = self._ufunc_for(which, p)
+        if uf is not None and out_dt != np.float16:
+            extra = [p[k] for k in self._kernel_params]
+            if out is not None:
+                _finish(np.empty(arr.shape, out_dt), out_dt, out, False)  # validates out
+                return uf(arr, *extra, out=out, casting="same_kind")
+            res = uf(arr, *extra)
+            return res[()] if arr.ndim == 0 else res
+        wide = arr.astype(np.float64) if arr.dtype != np.float64 else arr
+        with np.errstate(under="ignore"):
+            res = np.asarray(fn(wide, **p), dtype=np.float64)
+        return _finish(res, out_dt, out, arr.ndim == 0)
+
+    def __call__(self, x: Any, *, out: np.ndarray | None = None, **params: Any):
+        """Value ``f(x)`` elementwise; see the class docstring for the dtype policy."""
+        return self._eval("value", self._value, x, out, params)
+
+    def grad(self, x: Any, *, out: np.ndarray | None = None, **params: Any):
+        """First derivative ``f'(x)`` computed from ``x`` (tail-exact)."""
+        return self._eval("grad", self._grad, x, out, params)
+
+    def grad2(self, x: Any, *, out: np.ndarray | None = None, **params: Any):
+        """Second derivative ``f''(x)`` computed from ``x``."""
+        return self._eval("grad2", self._grad2, x, out, params)
+
+    def vjp(self, x: Any, dy: Any, **params: Any):
+        """Vector-Jacobian product ``dy * f'(x)`` (elementwise), the form layers use.
+
+        ``dy`` is broadcast against ``x``; the result has the dtype of ``f'(x)``.
+        Neither argument is modified.
+        """
+        g = np.asarray(self.grad(x, **params))
+        d, _ = as_float_array(dy, "dy")
+        return (g * d.astype(g.dtype, copy=False))
+
+    @property
+    def ufunc(self) -> np.ufunc | None:
+        """The raw :class:`numpy.ufunc` of the value (``None`` where no kernel exists)."""
+        return self._ufunc_for("value", self.params)
+
+    def __repr__(self) -> str:
+        ps = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"<actlab activation {self.name}({ps})>" if ps else f"<actlab activation {self.name}>"
+
+
+class AxisActivation:
+    """An activation that acts along one axis (softmax, log_softmax, logsumexp, glu).
+
+    ``act(x, axis=-1)`` computes the value; ``act.vjp(x, dy, axis=-1, y=None)`` the
+    vector-Jacobian product in O(n) (never a Jacobian).  Pass the forward output as ``y``
+    to avoid recomputing it.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        value: Callable[..., np.ndarray],
+        vjp: Callable[..., np.ndarray],
+        *,
+        doc: str,
+        range: tuple[float, float],
+        zero_centered: bool,
+        max_grad: float,
+        formula: str,
+        grad_formula: str,
+    ) -> None:
+        self.name = name
+        self._value, self._vjp = value, vjp
+        self.range = range
+        self.zero_centered = zero_centered
+        self.max_grad = max_grad
+        self.formula = formula
+        self.grad_formula = grad_formula
+        self.params: dict[str, Any] = {"axis": -1}
+        self.smooth = True
+        self.saturating = False
+        self.ufunc = None
+        self.__doc__ = doc
+        self.__name__ = name
+
+    @staticmethod
+    def _axis(arr: np.ndarray, axis: Any) -> int:
+        if arr.ndim == 0:
+            raise ValueError("actlab: axis functions need an array with at least one dimension")
+        try:
+            return int(np.core.numeric.normalize_axis_index(int(axis), arr.ndim))  # type: ignore[attr-defined]
+        except AttributeError:  # pragma: no cover - numpy layout differences
+            from numpy.lib.array_utils import normalize_axis_index
+
+            return int(normalize_axis_index(int(axis), arr.ndim))
+
+    def __call__(self, x: Any, axis: int = -1):
+        arr, out_dt = as_float_array(x)
+        ax = self._axis(arr, axis)
+        wide = arr.astype(np.float64) if arr.dtype != np.float64 else arr
+        with np.errstate(under="ignore"):
+            res = np.asarray(self._value(wide, ax), dtype=np.float64)
+        return _finish(res, out_dt, None, res.ndim == 0)
+
+    def vjp(self, x: Any, dy: Any, axis: int = -1, *, y: Any = None):
+        """``dx = J^T dy`` along ``axis`` in O(n); ``y`` = the forward output if known."""
+        arr, out_dt = as_float_array(x)
+        ax = self._axis(arr, axis)
+        d, _ = as_float_array(dy, "dy")
+        wide = arr.astype(np.float64) if arr.dtype != np.float64 else arr
+        yy = None if y is None else np.asarray(y, dtype=np.float64)
+        with np.errstate(under="ignore"):
+            res = self._vjp(wide, d.astype(np.float64), ax, yy)
+        return _finish(np.asarray(res, dtype=np.float64), out_dt, None, False)
+
+    def __repr__(self) -> str:
+        return f"<actlab axis activation {self.name}(axis=-1)>"
+
+
+_REGISTRY: dict[str, Activation | AxisActivation] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register(act: Activation | AxisActivation, aliases: tuple[str, ...] = ()) -> Activation | AxisActivation:
+    _REGISTRY[act.name] = act
+    for a in aliases:
+        _ALIASES[a] = act.name
+    return act
+
+
+def _norm(name: str) -> str:
+    return name.strip().lower().replace("-", "_")
+
+
+def get(name: str | Activation | AxisActivation) -> Activation | AxisActivation:
+    """Look an activation up by name (``"sigmoid"``, alias ``"swish"`` -> silu, ...).
+
+    Raises :class:`ValueError` naming the valid choices for an unknown name.
+    """
+    if isinstance(name, (Activation, AxisActivation)):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"actlab.get: name must be a string, got {type(name).__name__}")
+    key = _norm(name)
+    key = _ALIASES.get(key, key)
+    if key not in _REGISTRY:
+        raise ValueError(f"unknown activation {name!r}; valid names: {', '.join(available())}")
+    return _REGISTRY[key]
+
+
+def available(include_aliases: bool = False) -> list[str]:
+    """Names of all registered activations (sorted)."""
+    names = sorted(_REGISTRY)
+    if include_aliases:
+        names += sorted(_ALIASES)
+    return names

@@ -1,0 +1,493 @@
+"""Elementwise activation functions: value, first and second derivative, one place each.
+
+Every object here is an :class:`~actlab._activation.Activation`; ``act(x)``, ``act.grad(x)``,
+``act.grad2(x)``, ``act.vjp(x, dy)``.  Formulas are written in float64 NumPy and are the
+reference for the compiled kernels.  The axis functions (softmax, log_softmax, logsumexp,
+glu) live in :mod:`actlab._axis`.
+
+Kink convention (used everywhere in actlab): at a point where the function is not
+differentiable, the derivative is the value PyTorch's autograd returns -- relu'(0) = 0,
+leaky_relu'(0) = negative_slope, relu6'(0) = relu6'(6) = 0, elu'(0) = alpha,
+hard_sigmoid'(+-3) = 0, hard_swish'(-3) = -0.5 and hard_swish'(3) = 1.5; step'(x) = 0
+everywhere (its distributional derivative at 0 is a Dirac delta, which no array can hold).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _math as m
+from ._activation import Activation, register
+
+__all__ = [
+    "identity", "step", "sigmoid", "log_sigmoid", "logit", "tanh", "relu", "leaky_relu",
+    "relu6", "elu", "selu", "gelu", "silu", "mish", "softplus", "hard_sigmoid", "hard_swish",
+]
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+_GELU_A = 0.044715
+
+
+def _doc(title: str, value: str, grad: str, notes: str, example: str, ref: str) -> str:
+    return f"""{title}
+
+    .. math::
+
+        f(x) = {value}
+
+        f'(x) = {grad}
+
+    {notes}
+
+    Parameters are keywords with PyTorch's defaults.  NumPy in -> NumPy out with the same
+    shape; float16/32/64 keep their dtype, ints/bool give float64 (see ``actlab`` dtype policy).
+
+    Examples
+    --------
+{example}
+
+    References
+    ----------
+    {ref}
+    """
+
+
+def _zeros(x):
+    return m.nanpass(x, np.zeros_like(x))
+
+
+def _ones(x):
+    return m.nanpass(x, np.ones_like(x))
+
+
+# --------------------------------------------------------------------------- identity
+identity = register(Activation(
+    "identity", lambda x: x.copy(), _ones, _zeros,
+    doc=_doc("Identity (linear) activation, the output layer of regression.", "x", "1",
+             "Used with MSE for regression heads.",
+             "    >>> import actlab as al\n    >>> al.identity([1.5, -2.0])\n    array([ 1.5, -2. ])",
+             "Bishop, Pattern Recognition and Machine Learning, sec. 5.2."),
+    range=(-np.inf, np.inf), zero_centered=True, max_grad=1.0, formula="x", grad_formula="1",
+), aliases=("linear",))
+
+# --------------------------------------------------------------------------- step
+step = register(Activation(
+    "step", lambda x: m.nanpass(x, (x > 0).astype(np.float64)), _zeros, _zeros,
+    doc=_doc("Heaviside step: 1 for x > 0, else 0 (step(0) = 0, as ``np.array(x > 0)``).",
+             r"\begin{cases}1 & x>0\\0 & x\le 0\end{cases}", "0",
+             "The derivative is 0 everywhere (the Dirac delta at 0 is not representable), so "
+             "a step network cannot be trained by gradient descent -- the seeds' reason for "
+             "the sigmoid.",
+             "    >>> import actlab as al\n    >>> al.step([-1.0, 0.0, 2.0])\n    array([0., 0., 1.])",
+             "Rosenblatt (1958), the perceptron."),
+    range=(0.0, 1.0), zero_centered=False, max_grad=0.0, smooth=False, kernel="step",
+    formula=r"\mathbb{1}[x>0]", grad_formula="0",
+))
+
+# --------------------------------------------------------------------------- sigmoid
+sigmoid = register(Activation(
+    "sigmoid", m.sigmoid, m.sigmoid_grad, m.sigmoid_grad2,
+    doc=_doc("Logistic sigmoid, squashes to (0, 1).",
+             r"\sigma(x) = \frac{1}{1+e^{-x}}",
+             r"\sigma(x)\,\sigma(-x), \quad f''(x) = \sigma(x)\sigma(-x)(\sigma(-x)-\sigma(x))",
+             "The slope peaks at 0.25 (x = 0); it is computed as sigma(x)*sigma(-x), never "
+             "sigma*(1-sigma), which rounds to 0 for x > 37 (float64) where the true slope "
+             "is exp(-x).  Stable form: exp only sees -|x|.",
+             "    >>> import actlab as al\n    >>> al.sigmoid([1.0, -2.0, 3.0, -4.0])\n"
+             "    array([0.73105858, 0.11920292, 0.95257413, 0.01798621])\n"
+             "    >>> float(al.sigmoid.grad(0.0))\n    0.25\n"
+             "    >>> float(al.sigmoid.grad(40.0))  # ~ exp(-40), not 0\n    4.248354255291589e-18",
+             "scipy.special.expit; Goodfellow et al., Deep Learning, sec. 6.3.2."),
+    range=(0.0, 1.0), zero_centered=False, max_grad=0.25, kernel="sigmoid", saturating=True,
+    formula=r"\sigma(x)=\frac{1}{1+e^{-x}}", grad_formula=r"\sigma(x)\,\sigma(-x)",
+))
+
+# --------------------------------------------------------------------------- log_sigmoid
+log_sigmoid = register(Activation(
+    "log_sigmoid", lambda x: -m.softplus(-x), lambda x: m.sigmoid(-x), lambda x: -m.sigmoid_grad(x),
+    doc=_doc("Log of the sigmoid, ``-softplus(-x)``; the stable building block of BCE.",
+             r"\log\sigma(x) = \min(x,0) - \log(1+e^{-|x|})", r"\sigma(-x)",
+             "Never computed as log(sigmoid(x)), which is -inf for x < -745.",
+             "    >>> import actlab as al\n    >>> al.log_sigmoid([0.0, -1000.0])\n    array([   -0.69314718, -1000.        ])",
+             "scipy.special.log_expit; torch.nn.LogSigmoid."),
+    range=(-np.inf, 0.0), zero_centered=False, max_grad=1.0, kernel="log_sigmoid",
+    formula=r"\log\sigma(x)", grad_formula=r"\sigma(-x)",
+))
+
+
+# --------------------------------------------------------------------------- logit
+def _logit(p, eps=None):
+    if eps is not None:
+        p = np.clip(p, eps, 1.0 - eps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mid = np.log1p((2.0 * p - 1.0) / (1.0 - p))
+        tails = np.log(p) - np.log1p(-p)
+    return np.where((p >= 0.25) & (p <= 0.75), mid, tails)
+
+
+def _logit_grad(p, eps=None):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = 1.0 / (p * (1.0 - p))
+        g = np.where((p < 0) | (p > 1), np.nan, g)
+    if eps is not None:
+        g = np.where((p < eps) | (p > 1.0 - eps), 0.0, g)
+    return g
+
+
+def _logit_grad2(p, eps=None):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        q = p * (1.0 - p)
+        g = (2.0 * p - 1.0) / (q * q)
+        g = np.where((p < 0) | (p > 1), np.nan, g)
+    if eps is not None:
+        g = np.where((p < eps) | (p > 1.0 - eps), 0.0, g)
+    return g
+
+
+logit = register(Activation(
+    "logit", _logit, _logit_grad, _logit_grad2,
+    doc=_doc("Logit, the inverse of the sigmoid: log(p / (1 - p)) on [0, 1].",
+             r"\log\frac{p}{1-p}", r"\frac{1}{p(1-p)}",
+             "logit(0) = -inf, logit(1) = inf; outside [0, 1] the result is NaN (as NumPy, "
+             "SciPy and PyTorch).  ``eps`` clamps p to [eps, 1-eps] first, as torch.logit.",
+             "    >>> import actlab as al\n    >>> al.logit([0.5, 0.73105858])\n    array([0.        , 0.99999999])",
+             "scipy.special.logit; torch.logit."),
+    range=(-np.inf, np.inf), zero_centered=True, max_grad=np.inf, params={"eps": None},
+    formula=r"\log\frac{p}{1-p}", grad_formula=r"\frac{1}{p(1-p)}",
+))
+
+
+# --------------------------------------------------------------------------- tanh
+def _tanh_grad(x):
+    e = np.exp(-2.0 * np.abs(x))
+    d = 1.0 + e
+    return 4.0 * e / (d * d)
+
+
+tanh = register(Activation(
+    "tanh", np.tanh, _tanh_grad, lambda x: -2.0 * np.tanh(x) * _tanh_grad(x),
+    doc=_doc("Hyperbolic tangent, zero-centred, squashes to (-1, 1).",
+             r"\tanh x", r"1-\tanh^2 x = \frac{4e^{-2|x|}}{(1+e^{-2|x|})^2}",
+             "The slope is computed from exp(-2|x|) so it stays exact in the tails, where "
+             "1 - tanh^2 rounds to 0 (|x| > 19 in float64).",
+             "    >>> import actlab as al\n    >>> al.tanh([0.0, 1.0])\n    array([0.        , 0.76159416])\n"
+             "    >>> float(al.tanh.grad(0.0))\n    1.0",
+             "LeCun et al., Efficient BackProp (1998)."),
+    range=(-1.0, 1.0), zero_centered=True, max_grad=1.0, kernel="tanh", saturating=True,
+    formula=r"\tanh x", grad_formula=r"1-\tanh^2 x",
+))
+
+# --------------------------------------------------------------------------- relu family
+relu = register(Activation(
+    "relu", lambda x: np.maximum(x, 0.0), lambda x: m.nanpass(x, (x > 0).astype(np.float64)), _zeros,
+    doc=_doc("Rectified linear unit, max(x, 0).", r"\max(x, 0)",
+             r"\begin{cases}1 & x>0\\0 & x\le 0\end{cases}",
+             "Kink convention: relu'(0) = 0 (as PyTorch).  Units whose input stays negative get "
+             "no gradient: they 'die'.",
+             "    >>> import actlab as al\n    >>> al.relu([-1.0, 0.0, 2.0])\n    array([0., 0., 2.])\n"
+             "    >>> al.relu.grad([-1.0, 0.0, 2.0])\n    array([0., 0., 1.])",
+             "Nair & Hinton (2010); Glorot et al. (2011)."),
+    range=(0.0, np.inf), zero_centered=False, max_grad=1.0, smooth=False, kernel="relu",
+    formula=r"\max(x,0)", grad_formula=r"\mathbb{1}[x>0]",
+))
+
+
+def _leaky(x, negative_slope=0.01):
+    if negative_slope == 0.0:
+        return np.maximum(x, 0.0)
+    return np.where(x > 0, x, x * negative_slope)
+
+
+leaky_relu = register(Activation(
+    "leaky_relu", _leaky,
+    lambda x, negative_slope=0.01: m.nanpass(x, np.where(x > 0, 1.0, negative_slope)),
+    lambda x, negative_slope=0.01: _zeros(x),
+    doc=_doc("Leaky ReLU: x for x > 0, negative_slope * x otherwise (default slope 0.01).",
+             r"\begin{cases}x & x>0\\ a x & x\le 0\end{cases}",
+             r"\begin{cases}1 & x>0\\ a & x\le 0\end{cases}",
+             "Kink convention: leaky_relu'(0) = negative_slope (as PyTorch).  Never dies: the "
+             "slope for negative inputs is a, not 0.",
+             "    >>> import actlab as al\n    >>> al.leaky_relu([-2.0, 3.0])\n    array([-0.02,  3.  ])\n"
+             "    >>> al.leaky_relu([-2.0], negative_slope=0.2)\n    array([-0.4])",
+             "Maas et al., Rectifier nonlinearities (2013)."),
+    range=(-np.inf, np.inf), zero_centered=False, max_grad=1.0, smooth=False,
+    params={"negative_slope": 0.01}, kernel="leaky_relu", kernel_params=("negative_slope",),
+    formula=r"\max(x, a x)", grad_formula=r"\mathbb{1}[x>0] + a\,\mathbb{1}[x\le0]",
+))
+
+relu6 = register(Activation(
+    "relu6", lambda x: np.minimum(np.maximum(x, 0.0), 6.0),
+    lambda x: m.nanpass(x, ((x > 0) & (x < 6)).astype(np.float64)), _zeros,
+    doc=_doc("ReLU capped at 6: min(max(x, 0), 6).", r"\min(\max(x,0),6)",
+             r"\mathbb{1}[0<x<6]", "Kink convention: relu6'(0) = relu6'(6) = 0 (as PyTorch).",
+             "    >>> import actlab as al\n    >>> al.relu6([-1.0, 3.0, 9.0])\n    array([0., 3., 6.])",
+             "Krizhevsky (2010); MobileNet (Howard et al., 2017)."),
+    range=(0.0, 6.0), zero_centered=False, max_grad=1.0, smooth=False, kernel="relu6",
+    formula=r"\min(\max(x,0),6)", grad_formula=r"\mathbb{1}[0<x<6]",
+))
+
+
+# --------------------------------------------------------------------------- elu / selu
+def _elu(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+
+
+def _elu_grad(x, alpha=1.0):
+    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0)))
+
+
+def _elu_grad2(x, alpha=1.0):
+    return np.where(x > 0, 0.0, alpha * np.exp(np.minimum(x, 0.0)))
+
+
+elu = register(Activation(
+    "elu", _elu, _elu_grad, _elu_grad2,
+    doc=_doc("Exponential linear unit: x for x > 0, alpha * (exp(x) - 1) otherwise.",
+             r"\begin{cases}x & x>0\\ \alpha(e^x-1) & x\le 0\end{cases}",
+             r"\begin{cases}1 & x>0\\ \alpha e^x & x\le 0\end{cases}",
+             "Uses expm1(min(x, 0)), exact near 0.  Kink convention: elu'(0) = alpha (PyTorch).",
+             "    >>> import actlab as al\n    >>> al.elu([-1.0, 2.0])\n    array([-0.63212056,  2.        ])",
+             "Clevert et al., ELU (2015)."),
+    range=(-1.0, np.inf), zero_centered=False, max_grad=1.0, params={"alpha": 1.0},
+    kernel="elu", kernel_params=("alpha",),
+    formula=r"x\ (x>0),\ \alpha(e^x-1)", grad_formula=r"1\ (x>0),\ \alpha e^x",
+))
+
+selu = register(Activation(
+    "selu", lambda x: SELU_SCALE * _elu(x, SELU_ALPHA), lambda x: SELU_SCALE * _elu_grad(x, SELU_ALPHA),
+    lambda x: SELU_SCALE * _elu_grad2(x, SELU_ALPHA),
+    doc=_doc("Scaled ELU with the self-normalising constants of Klambauer et al.",
+             r"\lambda\,\mathrm{elu}_\alpha(x),\ \lambda=1.0507\ldots,\ \alpha=1.6733\ldots",
+             r"\lambda\,\mathrm{elu}'_\alpha(x)",
+             "Kink convention: selu'(0) = scale * alpha (as PyTorch).",
+             "    >>> import actlab as al\n    >>> al.selu([1.0])\n    array([1.05070099])",
+             "Klambauer et al., Self-Normalizing Neural Networks (2017)."),
+    range=(-SELU_SCALE * SELU_ALPHA, np.inf), zero_centered=False, max_grad=SELU_SCALE * SELU_ALPHA,
+    kernel="selu", formula=r"\lambda\,\mathrm{elu}_\alpha(x)", grad_formula=r"\lambda\,\mathrm{elu}'_\alpha(x)",
+))
+
+
+# --------------------------------------------------------------------------- softplus
+def _softplus_check(beta, threshold):
+    if beta == 0:
+        raise ValueError("actlab.softplus: beta must be non-zero")
+
+
+def _softplus(x, beta=1.0, threshold=20.0):
+    _softplus_check(beta, threshold)
+    with np.errstate(over="ignore"):
+        z = beta * x
+    return np.where(z > threshold, x, m.softplus(z) / beta)
+
+
+def _softplus_grad(x, beta=1.0, threshold=20.0):
+    _softplus_check(beta, threshold)
+    with np.errstate(over="ignore"):
+        z = beta * x
+    return np.where(z > threshold, 1.0, m.sigmoid(z))
+
+
+def _softplus_grad2(x, beta=1.0, threshold=20.0):
+    _softplus_check(beta, threshold)
+    with np.errstate(over="ignore"):
+        z = beta * x
+    return np.where(z > threshold, 0.0, beta * m.sigmoid_grad(z))
+
+
+softplus = register(Activation(
+    "softplus", _softplus, _softplus_grad, _softplus_grad2,
+    doc=_doc("Softplus, a smooth ReLU: log(1 + exp(beta x)) / beta, linear above the threshold.",
+             r"\frac{1}{\beta}\log(1+e^{\beta x})\ (\beta x \le t),\quad x\ (\beta x > t)",
+             r"\sigma(\beta x)", "Defaults beta=1, threshold=20 as torch.nn.Softplus "
+             "(``threshold=inf`` gives the pure smooth function).  Computed as "
+             "max(z,0) + log1p(exp(-|z|)) so exp never overflows.",
+             "    >>> import actlab as al\n    >>> al.softplus([0.0, 1000.0])\n    array([6.93147181e-01, 1.00000000e+03])",
+             "Dugas et al. (2001); torch.nn.Softplus."),
+    range=(0.0, np.inf), zero_centered=False, max_grad=1.0,
+    params={"beta": 1.0, "threshold": 20.0}, kernel="softplus", kernel_params=("beta", "threshold"),
+    formula=r"\log(1+e^{x})", grad_formula=r"\sigma(x)",
+))
+
+
+# --------------------------------------------------------------------------- silu
+def _silu(x):
+    num, den = m.sigmoid_parts(x)
+    y = (np.maximum(x, -4000.0) * num) / den
+    return m.patch_tail(x, y, lambda t: t)
+
+
+def _silu_grad(x):
+    xc = np.clip(x, -4000.0, 4000.0)
+    y = m.sigmoid(x) * (1.0 + xc * m.sigmoid(-x))
+    return m.patch_tail(x, y, lambda t: 1.0 + t)
+
+
+def _silu_grad2(x):
+    xc = np.clip(x, -4000.0, 4000.0)
+    y = m.sigmoid_grad(x) * (2.0 + xc * (m.sigmoid(-x) - m.sigmoid(x)))
+    return m.patch_tail(x, y, lambda t: 2.0 + t)
+
+
+silu = register(Activation(
+    "silu", _silu, _silu_grad, _silu_grad2,
+    doc=_doc("SiLU / Swish: x * sigmoid(x).", r"x\,\sigma(x)",
+             r"\sigma(x)\,(1 + x\,\sigma(-x)),\quad f''(x)=\sigma(x)\sigma(-x)(2+x(\sigma(-x)-\sigma(x)))",
+             "Near x = -709 (float64) the product is formed as (exp(x/2) x) exp(x/2), so it stays "
+             "accurate while exp(x) alone is already subnormal.",
+             "    >>> import actlab as al\n    >>> al.silu([1.0, -1.0])\n    array([ 0.73105858, -0.26894142])",
+             "Ramachandran et al., Searching for Activation Functions (2017); Elfwing et al. (2018)."),
+    range=(-0.27846454276107380, np.inf), zero_centered=False, max_grad=1.0998393194444746,
+    kernel="silu", formula=r"x\,\sigma(x)", grad_formula=r"\sigma(x)(1+x\,\sigma(-x))",
+), aliases=("swish",))
+
+
+# --------------------------------------------------------------------------- mish
+def _mish_parts(x):
+    """t = tanh(softplus(x)) and s = 1 - t^2 in closed form from e = exp(-|x|) (no cancellation)."""
+    e = m.exp_neg_abs(x)
+    pos = x >= 0
+    n_pos = 1.0 + 2.0 * e
+    d_pos = n_pos + 2.0 * e * e
+    n_neg = e * (e + 2.0)
+    d_neg = n_neg + 2.0
+    t = np.where(pos, n_pos / d_pos, n_neg / d_neg)
+    one_e = (1.0 + e) * (1.0 + e)
+    s = np.where(pos, 4.0 * e * e * one_e / (d_pos * d_pos), 4.0 * one_e / (d_neg * d_neg))
+    return t, s
+
+
+def _mish(x):
+    t, _ = _mish_parts(x)
+    return m.patch_tail(x, np.maximum(x, -4000.0) * t, lambda u: u)
+
+
+def _mish_grad(x):
+    t, s = _mish_parts(x)
+    xc = np.clip(x, -4000.0, 4000.0)
+    return m.patch_tail(x, t + xc * m.sigmoid(x) * s, lambda u: 1.0 + u)
+
+
+def _mish_grad2(x):
+    t, s = _mish_parts(x)
+    xc = np.clip(x, -4000.0, 4000.0)
+    sg = m.sigmoid(x)
+    y = sg * s * (2.0 + xc * (m.sigmoid(-x) - 2.0 * t * sg))
+    return m.patch_tail(x, y, lambda u: 2.0 + u)
+
+
+mish = register(Activation(
+    "mish", _mish, _mish_grad, _mish_grad2,
+    doc=_doc("Mish: x * tanh(softplus(x)).", r"x\tanh(\mathrm{softplus}(x))",
+             r"t + x\,\sigma(x)(1-t^2),\ t = \tanh(\mathrm{softplus}(x))",
+             "tanh(softplus(x)) is evaluated as the rational function ((1+e^x)^2-1)/((1+e^x)^2+1) "
+             "of exp(-|x|), which avoids both overflow and cancellation.",
+             "    >>> import actlab as al\n    >>> al.mish([1.0, -1.0])\n    array([ 0.86509839, -0.30340147])",
+             "Misra, Mish (2019)."),
+    range=(-0.30883763552639507, np.inf), zero_centered=False, max_grad=1.0886,
+    kernel="mish", formula=r"x\tanh(\log(1+e^x))", grad_formula=r"t + x\sigma(x)(1-t^2)",
+))
+
+
+# --------------------------------------------------------------------------- gelu
+def _gelu_check(approximate):
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"actlab.gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def _gelu_u(xc):
+    """2u for the tanh form: 2 sqrt(2/pi) (x + 0.044715 x^3), with its derivatives."""
+    x2 = xc * xc
+    u2 = 2.0 * m.SQRT_2_OVER_PI * (xc + _GELU_A * x2 * xc)
+    du2 = 2.0 * m.SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_A * x2)
+    ddu2 = 2.0 * m.SQRT_2_OVER_PI * 6.0 * _GELU_A * xc
+    return u2, du2, ddu2
+
+
+def _gelu(x, approximate="none"):
+    _gelu_check(approximate)
+    xc = np.clip(x, -1e4, 1e4)
+    xl = np.maximum(x, -1e4)
+    if approximate == "tanh":  # 0.5 x (1 + tanh u) = x sigma(2u): no cancellation for x < 0
+        return xl * m.sigmoid(_gelu_u(xc)[0])
+    xn = np.minimum(xc, 0.0)
+    h = m.exp_neg_quarter_sq(xn)
+    left = (0.5 * xn * m.erfcx(-xn * m.INV_SQRT2) * h) * h
+    return np.where(xc < 0, left, xl * m.norm_cdf(xc))
+
+
+def _gelu_grad(x, approximate="none"):
+    _gelu_check(approximate)
+    xc = np.clip(x, -1e4, 1e4)
+    if approximate == "tanh":
+        u2, du2, _ = _gelu_u(xc)
+        return m.sigmoid(u2) + xc * m.sigmoid_grad(u2) * du2
+    xn = np.minimum(xc, 0.0)
+    hn = m.exp_neg_quarter_sq(xn)
+    left = ((0.5 * m.erfcx(-xn * m.INV_SQRT2) + xn * m.INV_SQRT_2PI) * hn) * hn
+    h = m.exp_neg_quarter_sq(xc)
+    right = m.norm_cdf(xc) + (xc * m.INV_SQRT_2PI * h) * h
+    return np.where(xc < 0, left, right)
+
+
+def _gelu_grad2(x, approximate="none"):
+    _gelu_check(approximate)
+    xc = np.clip(x, -1e4, 1e4)
+    if approximate == "tanh":
+        u2, du2, ddu2 = _gelu_u(xc)
+        g1 = m.sigmoid_grad(u2)
+        return 2.0 * g1 * du2 + xc * (m.sigmoid_grad2(u2) * du2 * du2 + g1 * ddu2)
+    h = m.exp_neg_quarter_sq(xc)
+    return ((2.0 - xc * xc) * m.INV_SQRT_2PI * h) * h
+
+
+gelu = register(Activation(
+    "gelu", _gelu, _gelu_grad, _gelu_grad2,
+    doc=_doc("Gaussian error linear unit: x * Phi(x) (approximate='none', default) or the tanh form.",
+             r"x\,\Phi(x),\ \text{tanh form: } \tfrac12 x(1+\tanh(\sqrt{2/\pi}(x+0.044715x^3)))",
+             r"\Phi(x) + x\,\varphi(x)",
+             "For x < 0, Phi is computed as erfcx(-x/sqrt2)/2 * exp(-x^2/2) with x^2 split exactly, "
+             "which keeps the left tail accurate; the tanh form is evaluated as x*sigmoid(2u).",
+             "    >>> import actlab as al\n    >>> al.gelu([1.0, -1.0])\n    array([ 0.84134475, -0.15865525])\n"
+             "    >>> al.gelu([1.0], approximate='tanh')\n    array([0.84119199])",
+             "Hendrycks & Gimpel, GELUs (2016); torch.nn.GELU."),
+    range=(-0.16997120747990250, np.inf), zero_centered=False, max_grad=1.1289,
+    params={"approximate": "none"}, kernel="gelu",
+    formula=r"x\,\Phi(x)", grad_formula=r"\Phi(x)+x\,\varphi(x)",
+))
+
+
+# --------------------------------------------------------------------------- hard variants
+hard_sigmoid = register(Activation(
+    "hard_sigmoid", lambda x: np.clip(x + 3.0, 0.0, 6.0) / 6.0,
+    lambda x: m.nanpass(x, np.where((x > -3) & (x < 3), 1.0 / 6.0, 0.0)), _zeros,
+    doc=_doc("Hard sigmoid: relu6(x + 3) / 6 (PyTorch's definition).", r"\frac{\mathrm{relu6}(x+3)}{6}",
+             r"\tfrac16\,\mathbb{1}[-3<x<3]", "Kink convention: 0 at x = +-3 (as PyTorch).",
+             "    >>> import actlab as al\n    >>> al.hard_sigmoid([-4.0, 0.0, 1.5])\n    array([0.  , 0.5 , 0.75])",
+             "torch.nn.Hardsigmoid; Howard et al., MobileNetV3 (2019)."),
+    range=(0.0, 1.0), zero_centered=False, max_grad=1.0 / 6.0, smooth=False, kernel="hard_sigmoid",
+    saturating=True, formula=r"\mathrm{relu6}(x+3)/6", grad_formula=r"\tfrac16\mathbb{1}[-3<x<3]",
+))
+
+
+def _hswish(x):
+    xc = np.clip(x, -4.0, 4.0)
+    return np.where(x <= -3, 0.0, np.where(x >= 3, x, xc * (xc + 3.0) / 6.0))
+
+
+def _hswish_grad(x):
+    xc = np.clip(x, -4.0, 4.0)
+    return m.nanpass(x, np.where(x < -3, 0.0, np.where(x <= 3, xc / 3.0 + 0.5, 1.0)))
+
+
+hard_swish = register(Activation(
+    "hard_swish", _hswish, _hswish_grad,
+    lambda x: m.nanpass(x, np.where((x >= -3) & (x <= 3), 1.0 / 3.0, 0.0)),
+    doc=_doc("Hard swish: x * relu6(x + 3) / 6 (PyTorch's definition).", r"x\,\frac{\mathrm{relu6}(x+3)}{6}",
+             r"\begin{cases}0 & x<-3\\ x/3+1/2 & -3\le x\le 3\\ 1 & x>3\end{cases}",
+             "Kink convention as PyTorch: f'(-3) = -0.5, f'(3) = 1.5.",
+             "    >>> import actlab as al\n    >>> al.hard_swish([-4.0, 1.0, 4.0])\n    array([0.        , 0.66666667, 4.        ])",
+             "torch.nn.Hardswish; Howard et al., MobileNetV3 (2019)."),
+    range=(-0.375, np.inf), zero_centered=False, max_grad=1.5, smooth=False, kernel="hard_swish",
+    formula=r"x\,\mathrm{relu6}(x+3)/6", grad_formula=r"x/3+1/2\ (|x|\le3)",
+), aliases=("hardswish",))
