@@ -21,7 +21,7 @@ def _sig(x):
 
 
 def _sp(x):
-    return mp.log1p(mp.exp(x)) if x < 0 else x + mp.log1p(mp.exp(-x))
+    return mp.log1p(mp.exp(x)) if mp.re(x) < 0 else x + mp.log1p(mp.exp(-x))
 
 
 def _phi(x):
@@ -54,14 +54,14 @@ def _gt(x):
 def _gt1(x):
     u, du, _ = _gt_u(x)
     s = _sig(u)
-    return s + x * s * (1 - s) * du
+    return s + x * s * _sig(-u) * du
 
 
 def _gt2(x):
     u, du, ddu = _gt_u(x)
     s = _sig(u)
-    s1 = s * (1 - s)
-    s2 = s1 * (1 - 2 * s)
+    s1 = s * _sig(-u)
+    s2 = s1 * (_sig(-u) - s)
     return 2 * s1 * du + x * (s2 * du * du + s1 * ddu)
 
 

@@ -60,10 +60,12 @@ def _finish(res: np.ndarray, out_dt: np.dtype, out: np.ndarray | None, scalar: b
             raise ValueError(f"actlab: out has shape {out.shape}, expected {res.shape}")
         if not np.can_cast(out_dt, out.dtype, casting="same_kind"):
             raise TypeError(f"actlab: cannot write a {out_dt} result into out of dtype {out.dtype}")
-        np.copyto(out, res, casting="same_kind")
+        with np.errstate(over="ignore"):
+            np.copyto(out, res, casting="same_kind")
         return out
     if res.dtype != out_dt:
-        res = res.astype(out_dt)
+        with np.errstate(over="ignore"):  # a true value beyond float16/32 range rounds to inf
+            res = res.astype(out_dt)
     return res[()] if scalar else res
 
 
@@ -242,12 +244,10 @@ class AxisActivation:
     def _axis(arr: np.ndarray, axis: Any) -> int:
         if arr.ndim == 0:
             raise ValueError("actlab: axis functions need an array with at least one dimension")
-        try:
-            return int(np.core.numeric.normalize_axis_index(int(axis), arr.ndim))  # type: ignore[attr-defined]
-        except AttributeError:  # pragma: no cover - numpy layout differences
-            from numpy.lib.array_utils import normalize_axis_index
-
-            return int(normalize_axis_index(int(axis), arr.ndim))
+        ax = int(axis)
+        if not -arr.ndim <= ax < arr.ndim:
+            raise ValueError(f"actlab: axis {ax} is out of bounds for an array of dimension {arr.ndim}")
+        return ax % arr.ndim
 
     def __call__(self, x: Any, axis: int = -1):
         arr, out_dt = as_float_array(x)

@@ -8,7 +8,7 @@ glu) live in :mod:`actlab._axis`.
 Kink convention (used everywhere in actlab): at a point where the function is not
 differentiable, the derivative is the value PyTorch's autograd returns -- relu'(0) = 0,
 leaky_relu'(0) = negative_slope, relu6'(0) = relu6'(6) = 0, elu'(0) = alpha,
-hard_sigmoid'(+-3) = 0, hard_swish'(-3) = -0.5 and hard_swish'(3) = 1.5; step'(x) = 0
+hard_sigmoid'(+-3) = 0, hard_swish'(-3) = 0 and hard_swish'(3) = 1; step'(x) = 0
 everywhere (its distributional derivative at 0 is a Dirac delta, which no array can hold).
 """
 
@@ -109,7 +109,7 @@ log_sigmoid = register(Activation(
     doc=_doc("Log of the sigmoid, ``-softplus(-x)``; the stable building block of BCE.",
              r"\log\sigma(x) = \min(x,0) - \log(1+e^{-|x|})", r"\sigma(-x)",
              "Never computed as log(sigmoid(x)), which is -inf for x < -745.",
-             "    >>> import actlab as al\n    >>> al.log_sigmoid([0.0, -1000.0])\n    array([   -0.69314718, -1000.        ])",
+             "    >>> import actlab as al\n    >>> al.log_sigmoid([0.0, -1000.0])\n    array([-6.93147181e-01, -1.00000000e+03])",
              "scipy.special.log_expit; torch.nn.LogSigmoid."),
     range=(-np.inf, 0.0), zero_centered=False, max_grad=1.0, kernel="log_sigmoid",
     formula=r"\log\sigma(x)", grad_formula=r"\sigma(-x)",
@@ -151,7 +151,7 @@ logit = register(Activation(
              r"\log\frac{p}{1-p}", r"\frac{1}{p(1-p)}",
              "logit(0) = -inf, logit(1) = inf; outside [0, 1] the result is NaN (as NumPy, "
              "SciPy and PyTorch).  ``eps`` clamps p to [eps, 1-eps] first, as torch.logit.",
-             "    >>> import actlab as al\n    >>> al.logit([0.5, 0.73105858])\n    array([0.        , 0.99999999])",
+             "    >>> import actlab as al\n    >>> al.logit([0.5, 0.75])\n    array([0.        , 1.09861229])",
              "scipy.special.logit; torch.logit."),
     range=(-np.inf, np.inf), zero_centered=True, max_grad=np.inf, params={"eps": None},
     formula=r"\log\frac{p}{1-p}", grad_formula=r"\frac{1}{p(1-p)}",
@@ -160,9 +160,9 @@ logit = register(Activation(
 
 # --------------------------------------------------------------------------- tanh
 def _tanh_grad(x):
-    e = np.exp(-2.0 * np.abs(x))
+    e = np.exp(-2.0 * np.minimum(np.abs(x), 1e3))
     d = 1.0 + e
-    return 4.0 * e / (d * d)
+    return np.minimum(4.0 * e / (d * d), 1.0)
 
 
 tanh = register(Activation(
@@ -312,15 +312,31 @@ softplus = register(Activation(
 
 # --------------------------------------------------------------------------- silu
 def _silu(x):
+    # x >= 0: x / (1 + e^-x) is already within 1.2 ULP.  x < 0: x e^x / (1 + e^x) with e^x in
+    # double-double (exp_dd) and an exactly rounded product and quotient: <= 0.6 ULP, where
+    # the naive form accumulates exp's 0.65 ULP, a product and a quotient (> 2 ULP).
     num, den = m.sigmoid_parts(x)
-    y = (np.maximum(x, -4000.0) * num) / den
+    pos = (np.maximum(x, -4000.0) * num) / den
+    xn = np.clip(x, -700.0, 0.0)
+    eh, el = m.exp_dd(xn)
+    ph, pl = m.two_prod(xn, eh)
+    pl = pl + xn * el
+    dh, dl = m.two_sum(np.ones_like(eh), eh)
+    neg = m.dd_div(ph, pl, dh, dl + el)
+    y = np.where(x >= 0, pos, neg)
     return m.patch_tail(x, y, lambda t: t)
 
 
 def _silu_grad(x):
+    # x >= 0: sigma(x) (1 + x sigma(-x)), two positive terms.  x < 0: with e = exp(x),
+    # sigma(x)(1 + x sigma(-x)) = e (1 + x + e) / (1 + e)^2, whose only cancellation is at
+    # the root x0 = -1.2785 (covered by the series of patch_root).
     xc = np.clip(x, -4000.0, 4000.0)
-    y = m.sigmoid(x) * (1.0 + xc * m.sigmoid(-x))
-    return m.patch_tail(x, y, lambda t: 1.0 + t)
+    e = m.exp_neg_abs(x)
+    d = 1.0 + e
+    neg = (e * ((1.0 + xc) + e)) / (d * d)
+    y = np.where(x >= 0, m.sigmoid(x) * (1.0 + xc * m.sigmoid(-x)), neg)
+    return m.patch_root(x, m.patch_tail(x, y, lambda t: 1.0 + t), ("silu", 1))
 
 
 def _silu_grad2(x):
@@ -337,7 +353,7 @@ silu = register(Activation(
              "accurate while exp(x) alone is already subnormal.",
              "    >>> import actlab as al\n    >>> al.silu([1.0, -1.0])\n    array([ 0.73105858, -0.26894142])",
              "Ramachandran et al., Searching for Activation Functions (2017); Elfwing et al. (2018)."),
-    range=(-0.27846454276107380, np.inf), zero_centered=False, max_grad=1.0998393194444746,
+    range=(-0.2784645427610738, np.inf), zero_centered=False, max_grad=1.099839320128867,
     kernel="silu", formula=r"x\,\sigma(x)", grad_formula=r"\sigma(x)(1+x\,\sigma(-x))",
 ), aliases=("swish",))
 
@@ -363,9 +379,17 @@ def _mish(x):
 
 
 def _mish_grad(x):
+    # x >= 0: t + x sigma(x) (1 - t^2), positive terms.  x < 0: with e = exp(x) and
+    # D = e(e+2) + 2 the same quantity is e P / D^2, P = 4(1+x) + e(6+4x) + 4e^2 + e^3,
+    # whose terms share a sign except near the root x0 = -1.1924 (series in patch_root).
     t, s = _mish_parts(x)
     xc = np.clip(x, -4000.0, 4000.0)
-    return m.patch_tail(x, t + xc * m.sigmoid(x) * s, lambda u: 1.0 + u)
+    e = m.exp_neg_abs(x)
+    dd = e * (e + 2.0) + 2.0
+    p = ((e + 4.0) * e + (6.0 + 4.0 * xc)) * e + 4.0 * (1.0 + xc)
+    neg = (e * p) / (dd * dd)
+    y = m.patch_tail(x, np.where(x >= 0, t + xc * m.sigmoid(x) * s, neg), lambda u: 1.0 + u)
+    return m.patch_root(x, y, ("mish", 1))
 
 
 def _mish_grad2(x):
@@ -382,9 +406,9 @@ mish = register(Activation(
              r"t + x\,\sigma(x)(1-t^2),\ t = \tanh(\mathrm{softplus}(x))",
              "tanh(softplus(x)) is evaluated as the rational function ((1+e^x)^2-1)/((1+e^x)^2+1) "
              "of exp(-|x|), which avoids both overflow and cancellation.",
-             "    >>> import actlab as al\n    >>> al.mish([1.0, -1.0])\n    array([ 0.86509839, -0.30340147])",
+             "    >>> import actlab as al\n    >>> al.mish([1.0, -1.0])\n    array([ 0.86509839, -0.30340146])",
              "Misra, Mish (2019)."),
-    range=(-0.30883763552639507, np.inf), zero_centered=False, max_grad=1.0886,
+    range=(-0.30884341301725043, np.inf), zero_centered=False, max_grad=1.088498161251728,
     kernel="mish", formula=r"x\tanh(\log(1+e^x))", grad_formula=r"t + x\sigma(x)(1-t^2)",
 ))
 
@@ -395,13 +419,43 @@ def _gelu_check(approximate):
         raise ValueError(f"actlab.gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def _gelu_u(xc):
-    """2u for the tanh form: 2 sqrt(2/pi) (x + 0.044715 x^3), with its derivatives."""
-    x2 = xc * xc
-    u2 = 2.0 * m.SQRT_2_OVER_PI * (xc + _GELU_A * x2 * xc)
-    du2 = 2.0 * m.SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_A * x2)
-    ddu2 = 2.0 * m.SQRT_2_OVER_PI * 6.0 * _GELU_A * xc
-    return u2, du2, ddu2
+_K2_HI = 1.5957691216057308  # 2 sqrt(2/pi) as a double-double (hi + lo)
+_K2_LO = -9.96930880911092e-17
+_K2A_HI = 0.07135481627260025  # 2 sqrt(2/pi) * 0.044715 as a double-double
+_K2A_LO = -6.175149918155315e-19
+
+
+def _gelu_v(xc):
+    """v = 2u = 2 sqrt(2/pi) (x + 0.044715 x^3) as an unevaluated sum ``vh + vl``.
+
+    The relative condition number of x*sigmoid(v) reaches ~1000 near x = -16, so v is formed
+    in double-double (exact products) to keep the tanh-GELU within a few ULP.
+    """
+    x2, x2e = m.two_prod(xc, xc)
+    x3, x3e = m.two_prod(x2, xc)
+    x3e = x3e + x2e * xc
+    t1, t1e = m.two_prod(xc, np.full_like(xc, _K2_HI))
+    t1e = t1e + xc * _K2_LO
+    t3, t3e = m.two_prod(x3, np.full_like(xc, _K2A_HI))
+    t3e = t3e + x3 * _K2A_LO + x3e * _K2A_HI
+    vh, vl = m.two_sum(t1, t3)
+    vl = vl + (t1e + t3e)
+    vh, vl = m.two_sum(vh, vl)
+    dv = _K2_HI * (1.0 + 3.0 * _GELU_A * x2)
+    ddv = _K2_HI * 6.0 * _GELU_A * xc
+    return vh, vl, dv, ddv
+
+
+def _sig_dd(vh, vl):
+    """sigmoid(vh + vl) to first order in the tiny vl: sigma(vh) (1 + sigma(-vh) vl)."""
+    s = m.sigmoid(vh)
+    return s + s * (m.sigmoid(-vh) * vl)
+
+
+def _sig_grad_dd(vh, vl):
+    """sigmoid'(vh + vl) to first order in vl."""
+    g = m.sigmoid_grad(vh)
+    return g + g * ((m.sigmoid(-vh) - m.sigmoid(vh)) * vl)
 
 
 def _gelu(x, approximate="none"):
@@ -409,7 +463,8 @@ def _gelu(x, approximate="none"):
     xc = np.clip(x, -1e4, 1e4)
     xl = np.maximum(x, -1e4)
     if approximate == "tanh":  # 0.5 x (1 + tanh u) = x sigma(2u): no cancellation for x < 0
-        return xl * m.sigmoid(_gelu_u(xc)[0])
+        vh, vl, _, _ = _gelu_v(xc)
+        return xl * _sig_dd(vh, vl)
     xn = np.minimum(xc, 0.0)
     h = m.exp_neg_quarter_sq(xn)
     left = (0.5 * xn * m.erfcx(-xn * m.INV_SQRT2) * h) * h
@@ -420,23 +475,24 @@ def _gelu_grad(x, approximate="none"):
     _gelu_check(approximate)
     xc = np.clip(x, -1e4, 1e4)
     if approximate == "tanh":
-        u2, du2, _ = _gelu_u(xc)
-        return m.sigmoid(u2) + xc * m.sigmoid_grad(u2) * du2
+        vh, vl, dv, _ = _gelu_v(xc)
+        y = _sig_dd(vh, vl) + xc * _sig_grad_dd(vh, vl) * dv
+        return m.patch_root(x, y, ("gelu_tanh", 1))
     xn = np.minimum(xc, 0.0)
     hn = m.exp_neg_quarter_sq(xn)
     left = ((0.5 * m.erfcx(-xn * m.INV_SQRT2) + xn * m.INV_SQRT_2PI) * hn) * hn
     h = m.exp_neg_quarter_sq(xc)
     right = m.norm_cdf(xc) + (xc * m.INV_SQRT_2PI * h) * h
-    return np.where(xc < 0, left, right)
+    return m.patch_root(x, np.where(xc < 0, left, right), ("gelu", 1))
 
 
 def _gelu_grad2(x, approximate="none"):
     _gelu_check(approximate)
     xc = np.clip(x, -1e4, 1e4)
     if approximate == "tanh":
-        u2, du2, ddu2 = _gelu_u(xc)
-        g1 = m.sigmoid_grad(u2)
-        return 2.0 * g1 * du2 + xc * (m.sigmoid_grad2(u2) * du2 * du2 + g1 * ddu2)
+        vh, vl, dv, ddv = _gelu_v(xc)
+        g1 = _sig_grad_dd(vh, vl)
+        return 2.0 * g1 * dv + xc * (m.sigmoid_grad2(vh) * dv * dv + g1 * ddv)
     h = m.exp_neg_quarter_sq(xc)
     return ((2.0 - xc * xc) * m.INV_SQRT_2PI * h) * h
 
@@ -451,7 +507,7 @@ gelu = register(Activation(
              "    >>> import actlab as al\n    >>> al.gelu([1.0, -1.0])\n    array([ 0.84134475, -0.15865525])\n"
              "    >>> al.gelu([1.0], approximate='tanh')\n    array([0.84119199])",
              "Hendrycks & Gimpel, GELUs (2016); torch.nn.GELU."),
-    range=(-0.16997120747990250, np.inf), zero_centered=False, max_grad=1.1289,
+    range=(-0.16997120747990366, np.inf), zero_centered=False, max_grad=1.1289041451851547,
     params={"approximate": "none"}, kernel="gelu",
     formula=r"x\,\Phi(x)", grad_formula=r"\Phi(x)+x\,\varphi(x)",
 ))
@@ -477,17 +533,17 @@ def _hswish(x):
 
 def _hswish_grad(x):
     xc = np.clip(x, -4.0, 4.0)
-    return m.nanpass(x, np.where(x < -3, 0.0, np.where(x <= 3, xc / 3.0 + 0.5, 1.0)))
+    return m.nanpass(x, np.where(x <= -3, 0.0, np.where(x < 3, xc / 3.0 + 0.5, 1.0)))
 
 
 hard_swish = register(Activation(
     "hard_swish", _hswish, _hswish_grad,
-    lambda x: m.nanpass(x, np.where((x >= -3) & (x <= 3), 1.0 / 3.0, 0.0)),
+    lambda x: m.nanpass(x, np.where((x > -3) & (x < 3), 1.0 / 3.0, 0.0)),
     doc=_doc("Hard swish: x * relu6(x + 3) / 6 (PyTorch's definition).", r"x\,\frac{\mathrm{relu6}(x+3)}{6}",
-             r"\begin{cases}0 & x<-3\\ x/3+1/2 & -3\le x\le 3\\ 1 & x>3\end{cases}",
-             "Kink convention as PyTorch: f'(-3) = -0.5, f'(3) = 1.5.",
+             r"\begin{cases}0 & x\le-3\\ x/3+1/2 & -3<x<3\\ 1 & x\ge 3\end{cases}",
+             "Kink convention as PyTorch: f'(-3) = 0, f'(3) = 1.",
              "    >>> import actlab as al\n    >>> al.hard_swish([-4.0, 1.0, 4.0])\n    array([0.        , 0.66666667, 4.        ])",
              "torch.nn.Hardswish; Howard et al., MobileNetV3 (2019)."),
-    range=(-0.375, np.inf), zero_centered=False, max_grad=1.5, smooth=False, kernel="hard_swish",
+    range=(-0.375, np.inf), zero_centered=False, max_grad=1.5, smooth=False, kernel="hard_swish",  # sup, not attained
     formula=r"x\,\mathrm{relu6}(x+3)/6", grad_formula=r"x/3+1/2\ (|x|\le3)",
 ), aliases=("hardswish",))
