@@ -8,7 +8,7 @@ TOUR_DIR ?= actlab-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip "setuptools>=68" wheel "numpy>=1.26"
+	$(BIN)/python -m pip install -q --upgrade pip "setuptools>=77" wheel "numpy>=1.26"
 
 # The package (with its C extension, compiled by the machine's C compiler) in editable mode.
 install: $(BIN)/python

@@ -1,14 +1,16 @@
 """The ``actlab`` command line.
 
-Verbs: ``list``, ``eval NAME X... [--grad] [--grad2] [--dtype float32]``, ``tour [-o DIR]``.
-User mistakes (unknown activation, non-numeric X) print one clear line and exit with 2.
+Verbs: ``list``, ``eval``, ``plot``, ``vanish``, ``train``, ``recommend``, ``tour``, ``bench``
+(``actlab VERB --help`` shows examples).  User mistakes (unknown activation, non-numeric X,
+bad option) print one clear line on stderr and exit with 2 -- never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from pathlib import Path
+from typing import Any, NoReturn, Sequence
 
 import numpy as np
 
@@ -19,14 +21,45 @@ class UsageError(Exception):
     """A user mistake: printed as one line, exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        sys.exit(2)
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, soft_wrap=False, highlight=False)
+
+
 def _fmt_num(v: float) -> str:
     if np.isinf(v):
         return "inf" if v > 0 else "-inf"
     return f"{v:.6g}"
 
 
+def _get(name: str, elementwise: bool = True):
+    try:
+        act = _activation.get(name)
+    except (ValueError, TypeError) as e:
+        raise UsageError(str(e)) from None
+    if elementwise and not hasattr(act, "grad"):
+        raise UsageError(f"{name} acts along an axis; this verb supports elementwise activations only")
+    return act
+
+
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise UsageError("no activation names given (example: --activations sigmoid,relu)")
+    return [_get(n).name for n in names]
+
+
+# ------------------------------------------------------------------------------ list / eval
 def cmd_list(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="actlab activations")
@@ -37,7 +70,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         lo, hi = a.range
         table.add_row(name, f"({_fmt_num(lo)}, {_fmt_num(hi)})", "yes" if a.zero_centered else "no",
                       _fmt_num(a.max_grad), a.formula)
-    Console().print(table)
+    _console().print(table)
     return 0
 
 
@@ -65,64 +98,328 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_tour(args: argparse.Namespace) -> int:
-    return cmd_list(args)
+# ------------------------------------------------------------------------------ plot
+def bar_chart(name: str, xs: np.ndarray, which: str = "value", width: int = 40) -> Any:
+    """A rich table drawing ``f(x)`` (or ``f'``/``f''``) as horizontal bars (seed 004's chart)."""
+    from rich.table import Table
+
+    act = _get(name)
+    fn = {"value": act, "grad": act.grad, "grad2": act.grad2}[which]
+    ys = np.asarray(fn(xs), dtype=np.float64)
+    label = {"value": f"{act.name}(x)", "grad": f"{act.name}'(x)", "grad2": f"{act.name}''(x)"}[which]
+    top = float(np.max(np.abs(ys[np.isfinite(ys)]))) if np.isfinite(ys).any() else 1.0
+    table = Table(title=f"{label} for x = {xs[0]:g} ... {xs[-1]:g}", show_edge=False, pad_edge=False)
+    table.add_column("x", justify="right")
+    table.add_column(label, justify="right")
+    table.add_column("", justify="left", no_wrap=True)
+    for x, y in zip(xs, ys):
+        n = 0 if top == 0 or not np.isfinite(y) else int(round(abs(y) / top * width))
+        bar = ("█" * n) if y >= 0 else ("[red]" + "█" * n + "[/red]")
+        table.add_row(f"{x:g}", f"{y:.6g}", bar)
+    return table
 
 
-def _get(name: str):
+def cmd_plot(args: argparse.Namespace) -> int:
+    names = [_get(n).name for n in args.names]
+    if args.xmin >= args.xmax:
+        raise UsageError(f"--xmin ({args.xmin:g}) must be below --xmax ({args.xmax:g})")
+    if args.output is None:
+        xs = np.arange(np.ceil(args.xmin), np.floor(args.xmax) + 1.0)
+        which = "grad2" if args.grad2 else "grad" if args.grad else "value"
+        con = _console()
+        for n in names:
+            con.print(bar_chart(n, xs, which))
+        return 0
+    out = Path(args.output)
+    if out.suffix.lower() not in (".png", ".svg"):
+        raise UsageError(f"cannot write {out.name}: use a .png or .svg file name")
+    from .analysis import plots
+
+    orders = [0] + ([1] if args.grad else []) + ([2] if args.grad2 else [])
+    fig = plots.gallery(names, x=np.linspace(args.xmin, args.xmax, 801), orders=orders)
     try:
-        act = _activation.get(name)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    if not hasattr(act, "grad"):
-        raise UsageError(f"{name} acts along an axis; eval supports elementwise activations only")
-    return act
+        plots.save(fig, out)
+    except OSError as e:
+        raise UsageError(f"cannot write {out}: {e.strerror or e}") from None
+    print(f"wrote {out}")
+    return 0
+
+
+# ------------------------------------------------------------------------------ vanish
+def cmd_vanish(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from .analysis import vanishing
+
+    names = _names(args.activations)
+    if args.depth < 1 or args.width < 1:
+        raise UsageError("--depth and --width must be positive")
+    if args.output is not None and Path(args.output).suffix.lower() not in (".png", ".svg"):
+        raise UsageError(f"cannot write {Path(args.output).name}: use a .png or .svg file name")
+    rng = np.random.default_rng(args.seed)
+    x, target = vanishing.default_data(args.data, rng=rng)
+    records: list[dict] = []
+    with Progress(console=_console(stderr=True), transient=True) as prog:
+        task = prog.add_task("vanishing-gradient experiment", total=len(names))
+        for n in names:
+            records += vanishing.compare([n], depth=args.depth, width=args.width, init=args.init,
+                                         x=x, target=target, rng=np.random.default_rng(args.seed))
+            prog.advance(task)
+    table = Table(title=f"‖∂loss/∂W‖ per layer (depth {args.depth}, width {args.width}, "
+                        f"init {args.init}, data {args.data})")
+    table.add_column("layer", justify="right")
+    for n in names:
+        table.add_column(n, justify="right")
+    by = {(r["activation"], r["layer"]): r for r in records}
+    for layer in range(1, args.depth + 2):
+        table.add_row(str(layer), *(f"{by[(n, layer)]['weight_grad_norm']:.3g}" for n in names))
+    summary = Table(title="hidden layers: saturated share (|f'| < 1% of max) / dead units / first÷last")
+    for col in ("activation", "saturated", "dead units", "first/last grad", "0.25^L bound"):
+        summary.add_column(col, justify="right")
+    for n in names:
+        s = vanishing.summarize([r for r in records if r["activation"] == n])
+        summary.add_row(n, f"{s['saturated_share']:.1%}", f"{s['dead_share']:.1%}",
+                        f"{s['first_over_last']:.3g}", f"{0.25 ** args.depth:.3g}" if n == "sigmoid" else "")
+    con = _console()
+    con.print(table)
+    con.print(summary)
+    if args.output is not None:
+        from .analysis import plots
+
+        fig = plots.gradient_norms(records, title=f"depth {args.depth}, {args.init} init")
+        try:
+            plots.save(fig, args.output)
+        except OSError as e:
+            raise UsageError(f"cannot write {args.output}: {e.strerror or e}") from None
+        con.print(f"wrote {args.output}")
+    return 0
+
+
+# ------------------------------------------------------------------------------ train
+def cmd_train(args: argparse.Namespace) -> int:
+    from .analysis import training
+
+    act = _get(args.activation).name
+    try:
+        result = training.run_task(args.task, activation=act, epochs=args.epochs, seed=args.seed,
+                                   console=_console(stderr=True))
+    except ImportError as e:
+        raise UsageError(f"training needs actlab.models / actlab.datasets, which are not available ({e})") from None
+    from rich.table import Table
+
+    table = Table(title=f"train {args.task} ({result['model']})")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for k, v in result["metrics"].items():
+        table.add_row(k, f"{v:.4g}" if isinstance(v, float) else str(v))
+    _console().print(table)
+    return 0
+
+
+# ------------------------------------------------------------------------------ recommend
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from .analysis.recommend import recommend, table as rec_table
+
+    if args.task is None:
+        rows = rec_table()
+    else:
+        try:
+            rows = [recommend(args.task).as_dict()]
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+    con = _console()
+    for r in rows:
+        t = Table(title=f"{r['task']}: {r['output']} + {r['loss']}", show_header=False,
+                  title_justify="left", show_edge=False)
+        t.add_column("field", style="bold", no_wrap=True)
+        t.add_column("value", overflow="fold")
+        t.add_row("target", r["target"])
+        t.add_row("output", r["output"])
+        t.add_row("loss", r["loss"])
+        t.add_row("actlab", f"{r['actlab_loss']}  |  {r['actlab_output']}")
+        t.add_row("torch", f"{r['torch_loss']}  |  {r['torch_output']}")
+        t.add_row("why", r["why"])
+        con.print(t)
+        con.print()
+    return 0
+
+
+# ------------------------------------------------------------------------------ tour / bench
+def cmd_tour(args: argparse.Namespace) -> int:
+    from .analysis import tour
+
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} exists and is not a directory")
+    try:
+        index = tour.run(out, quick=args.quick, seed=args.seed, console=_console())
+    except PermissionError as e:
+        raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
+    _console().print(f"report written: [bold]{index}[/bold]  (open it in a browser; works offline)")
+    return 0
+
+
+def _find_benchmark() -> Path | None:
+    here = Path(__file__).resolve()
+    for base in (Path.cwd(), *here.parents):
+        cand = base / "benchmarks" / "elementwise.py"
+        if cand.is_file():
+            return cand
+    return None
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    path = _find_benchmark()
+    if path is None:
+        raise UsageError("benchmarks/elementwise.py not found: the benchmarks ship with the source "
+                         "checkout, run 'actlab bench' (or 'make bench') inside a clone of actlab")
+    spec = importlib.util.spec_from_file_location("actlab_bench_elementwise", path)
+    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    if not hasattr(mod, "main"):
+        raise UsageError(f"{path} has no main(argv) function")
+    return int(mod.main(list(args.bench_args)) or 0)
+
+
+# ------------------------------------------------------------------------------ parser
+_EXAMPLES = {
+    "list": "examples:\n  actlab list",
+    "eval": "examples:\n  actlab eval sigmoid 1 -2 3 -4        ->  0.73105858 0.11920292 0.95257413 0.01798621\n"
+            "  actlab eval sigmoid 0 5 --grad       ->  0.25 and 0.0066 (seed 004)\n"
+            "  actlab eval leaky_relu -2 --dtype float32",
+    "plot": "examples:\n  actlab plot sigmoid                   bar chart of sigmoid(x), x = -10..10, in the terminal\n"
+            "  actlab plot sigmoid --grad            the same for sigmoid'(x)\n"
+            "  actlab plot sigmoid tanh relu --grad --grad2 -o act.png\n"
+            "  actlab plot gelu silu -o act.svg --xmin -4 --xmax 4",
+    "vanish": "examples:\n  actlab vanish                                    depth 10, 6 activations\n"
+              "  actlab vanish --depth 20 --activations sigmoid,relu --init he\n"
+              "  actlab vanish --data random -o vanish.png",
+    "train": "examples:\n  actlab train binary                 logistic regression on breast_cancer\n"
+             "  actlab train multiclass             softmax head on digits\n"
+             "  actlab train multilabel            independent sigmoids on multi-label digits\n"
+             "  actlab train sequence --activation tanh   LSTM and GRU on the adding problem",
+    "recommend": "examples:\n  actlab recommend                 the whole table\n"
+                 "  actlab recommend binary\n  actlab recommend multi-label",
+    "tour": "examples:\n  actlab tour                    writes actlab-report/index.html (< 2 min)\n"
+            "  actlab tour -o /tmp/report --quick",
+    "bench": "examples:\n  actlab bench                   runs benchmarks/elementwise.py (source checkout)\n"
+             "  actlab bench -- --help         options of the benchmark script",
+}
+
+
+def _sub(sub: Any, name: str, help: str, description: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help, description=description, epilog=_EXAMPLES[name],
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="actlab", description="Activation functions done right.")
-    sub = p.add_subparsers(dest="verb", required=True)
-    s = sub.add_parser("list", help="table of activations", description="Table of every activation.")
+    """The argparse parser of ``actlab`` (one sub-parser per verb)."""
+    p = _Parser(prog="actlab", description="Activation functions done right -- and tools to understand them.",
+                epilog="run 'actlab VERB --help' for the examples of each verb",
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="verb", required=True, metavar="VERB")
+    s = _sub(sub, "list", "table of activations", "Table of every activation with its range and max slope.")
     s.set_defaults(func=cmd_list)
-    s = sub.add_parser(
-        "eval", help="evaluate an activation", description="Evaluate an activation at points.",
-        epilog="example: actlab eval sigmoid 1 -2 3 -4   ->  0.73105858 0.11920292 0.95257413 0.01798621",
-    )
+
+    s = _sub(sub, "eval", "evaluate an activation", "Evaluate an activation (or its derivatives) at points.")
     s.add_argument("name")
-    s.add_argument("x", nargs="+", help="points (use -- before negative numbers if needed)")
+    s.add_argument("x", nargs="+", help="points (negative numbers are fine)")
     s.add_argument("--grad", action="store_true", help="print f'(x)")
     s.add_argument("--grad2", action="store_true", help="print f''(x)")
     s.add_argument("--dtype", default="float64", choices=["float16", "float32", "float64"])
     s.set_defaults(func=cmd_eval)
-    s = sub.add_parser("tour", help="run the tour", description="Run the tour and write a report.")
-    s.add_argument("-o", "--output", default="actlab-report")
+
+    s = _sub(sub, "plot", "plot activations (terminal bars or PNG/SVG)",
+             "Without -o: a bar chart of f(x) at x = -10..10 in the terminal.  With -o FILE: "
+             "f (and f', f'') of each activation on one grid, written as PNG or SVG.")
+    s.add_argument("names", nargs="+", metavar="NAME")
+    s.add_argument("--grad", action="store_true", help="include f'(x)")
+    s.add_argument("--grad2", action="store_true", help="include f''(x)")
+    s.add_argument("-o", "--output", metavar="FILE", help=".png or .svg file to write")
+    s.add_argument("--xmin", type=float, default=-10.0)
+    s.add_argument("--xmax", type=float, default=10.0)
+    s.set_defaults(func=cmd_plot)
+
+    s = _sub(sub, "vanish", "vanishing-gradient experiment",
+             "Per-layer gradient norms of a deep MLP for several activations (same init, same data).")
+    s.add_argument("--depth", type=int, default=10, help="hidden layers (default 10)")
+    s.add_argument("--width", type=int, default=64, help="units per hidden layer (default 64)")
+    s.add_argument("--activations", default="sigmoid,tanh,relu,leaky_relu,silu,gelu",
+                   help="comma-separated names (default: %(default)s)")
+    s.add_argument("--init", default="xavier", choices=["xavier", "he", "torch"], help="weight init")
+    s.add_argument("--data", default="breast_cancer", choices=["breast_cancer", "random"],
+                   help="input data (default: standardised breast_cancer)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("-o", "--output", metavar="FILE", help="save the log-axis figure (.png/.svg)")
+    s.set_defaults(func=cmd_vanish)
+
+    s = _sub(sub, "train", "train a model on bundled data", "Train a small model on bundled real data.")
+    s.add_argument("task", choices=["binary", "multiclass", "multilabel", "multi-label", "sequence"])
+    s.add_argument("--activation", default="relu", help="hidden activation of the MLP / sequence model (default relu)")
+    s.add_argument("--epochs", type=int, default=None, help="passes over the data")
+    s.add_argument("--seed", type=int, default=0)
+    s.set_defaults(func=cmd_train)
+
+    s = _sub(sub, "recommend", "output activation + loss for a task",
+             "Which output activation and loss to use, and why (actlab and torch names).")
+    s.add_argument("task", nargs="?", default=None,
+                   help="binary, multiclass, multilabel (multi-label), regression; omit for all")
+    s.set_defaults(func=cmd_recommend)
+
+    s = _sub(sub, "tour", "run every experiment, write an HTML report",
+             "Run the whole tour (gallery, derivatives, vanishing gradients, dead ReLUs, the three "
+             "logistic-regression heads, BCE vs BCEWithLogits, LSTM/GRU gates) and write DIR/index.html.")
+    s.add_argument("-o", "--output", default="actlab-report", metavar="DIR")
+    s.add_argument("--quick", action="store_true", help="tiny settings (seconds; for tests)")
+    s.add_argument("--seed", type=int, default=0)
     s.set_defaults(func=cmd_tour)
+
+    s = _sub(sub, "bench", "speed benchmarks (source checkout)",
+             "Run benchmarks/elementwise.py (ratio tables against numpy/scipy/torch).")
+    s.add_argument("bench_args", nargs=argparse.REMAINDER, help="passed to the benchmark script")
+    s.set_defaults(func=cmd_bench)
     return p
 
 
+def _fix_negative_points(argv: list[str]) -> list[str]:
+    """``eval NAME -2 3``: numbers after the name are points, not options."""
+    if len(argv) < 2 or argv[0] != "eval":
+        return argv
+    head, opts, nums = argv[:2], [], []
+    it = iter(argv[2:])
+    for a in it:
+        if a == "--":
+            continue
+        if a.startswith("--"):
+            opts.append(a)
+            if a == "--dtype":
+                opts.append(next(it, ""))
+        else:
+            nums.append(a)
+    return head + opts + ["--"] + nums if nums else argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    # negative numbers after `eval NAME` are points, not options
-    if len(argv) >= 2 and argv[0] == "eval":
-        head, rest, opts, nums = argv[:2], argv[2:], [], []
-        it = iter(rest)
-        for a in it:
-            if a == "--":
-                continue
-            if a.startswith("--"):
-                opts.append(a)
-                if a == "--dtype" and "=" not in a:
-                    opts.append(next(it, ""))
-            else:
-                nums.append(a)
-        argv = head + opts + ["--"] + nums if nums else argv
+    """Entry point of the ``actlab`` console script; returns the exit code."""
+    argv = _fix_negative_points(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help (0) or a usage error (2, already printed)
+        return int(e.code or 0)
     try:
         return int(args.func(args) or 0)
     except UsageError as e:
-        print(f"actlab: error: {e}", file=sys.stderr)
+        print(f"actlab {args.verb}: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("actlab: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover
