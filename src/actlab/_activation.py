@@ -51,15 +51,19 @@ def as_float_array(x: Any, name: str = "x") -> tuple[np.ndarray, np.dtype]:
     return arr, out_dt
 
 
+def _check_out(out: Any, shape: tuple[int, ...], dt: np.dtype) -> None:
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"actlab: out must be a numpy.ndarray, got {type(out).__name__}")
+    if out.shape != shape:
+        raise ValueError(f"actlab: out has shape {out.shape}, expected {shape}")
+    if not np.can_cast(dt, out.dtype, casting="same_kind"):
+        raise TypeError(f"actlab: cannot write a {dt} result into out of dtype {out.dtype}")
+
+
 def _finish(res: np.ndarray, out_dt: np.dtype, out: np.ndarray | None, scalar: bool):
     """Round the float64 result to the output dtype, honour ``out=``, unwrap 0-d results."""
     if out is not None:
-        if not isinstance(out, np.ndarray):
-            raise TypeError(f"actlab: out must be a numpy.ndarray, got {type(out).__name__}")
-        if out.shape != res.shape:
-            raise ValueError(f"actlab: out has shape {out.shape}, expected {res.shape}")
-        if not np.can_cast(out_dt, out.dtype, casting="same_kind"):
-            raise TypeError(f"actlab: cannot write a {out_dt} result into out of dtype {out.dtype}")
+        _check_out(out, res.shape, out_dt)
         with np.errstate(over="ignore"):
             np.copyto(out, res, casting="same_kind")
         return out
@@ -164,7 +168,7 @@ class Activation:
         if uf is not None and out_dt != np.float16:
             extra = [p[k] for k in self._kernel_params]
             if out is not None:
-                _finish(np.empty(arr.shape, out_dt), out_dt, out, False)  # validates out
+                _check_out(out, arr.shape, out_dt)
                 return uf(arr, *extra, out=out, casting="same_kind")
             res = uf(arr, *extra)
             return res[()] if arr.ndim == 0 else res
