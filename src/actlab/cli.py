@@ -150,9 +150,15 @@ def cmd_vanish(args: argparse.Namespace) -> int:
     from rich.progress import Progress
     from rich.table import Table
 
-    from .analysis import vanishing
+    from .analysis import tour, vanishing
 
     names = _names(args.activations)
+    try:
+        tour._require("actlab.nn", *tour._NN)
+        if args.data == "breast_cancer":
+            tour._require("actlab.datasets", "breast_cancer")
+    except ImportError as e:
+        raise UsageError(f"vanish needs the nn kit ({e})") from None
     if args.depth < 1 or args.width < 1:
         raise UsageError("--depth and --width must be positive")
     if args.output is not None and Path(args.output).suffix.lower() not in (".png", ".svg"):

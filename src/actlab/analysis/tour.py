@@ -1,0 +1,369 @@
+"""``actlab tour``: run every experiment on bundled data and write ``DIR/index.html``.
+
+Each step adds one section to a :class:`~actlab.analysis.report.Report`; every figure's
+caption states what it shows and the numbers measured in this run.  ``quick=True`` shrinks
+every experiment (for tests); the full tour stays under two minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import activations as A
+from .._activation import get
+from . import plots, vanishing
+from .recommend import check_model, table as rec_table
+from .report import Report, Section
+
+__all__ = ["run", "STEPS"]
+
+GALLERY = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "mish",
+           "softplus", "hard_sigmoid", "hard_swish")
+VANISH = ("sigmoid", "tanh", "relu", "leaky_relu", "silu", "gelu")
+
+
+@dataclass
+class _Ctx:
+    quick: bool
+    seed: int
+    console: Any
+
+    def rng(self, k: int) -> np.random.Generator:
+        return np.random.default_rng([self.seed, k])
+
+    def say(self, text: str) -> None:
+        if self.console is not None:
+            self.console.print(text)
+
+
+def _require(module: str, *names: str) -> Any:
+    """Import ``module`` and check it has ``names``; ImportError (-> section skipped) if not."""
+    import importlib
+
+    mod = importlib.import_module(module)
+    missing = [n for n in names if not hasattr(mod, n)]
+    if missing:
+        raise ImportError(f"{module} has no {', '.join(missing)} yet")
+    return mod
+
+
+_NN = ("Linear", "Sequential", "activation", "BCEWithLogitsLoss", "BCELoss", "CrossEntropyLoss", "optim", "init")
+
+
+# ------------------------------------------------------------------------------ 1 gallery
+def _gallery(s: Section, c: _Ctx) -> None:
+    x = np.linspace(-5, 5, 2001)
+    fig = plots.gallery(GALLERY, x=x, ncols=4)
+    peaks = []
+    for n in ("sigmoid", "tanh", "gelu", "silu"):
+        g = np.asarray(get(n).grad(x))
+        peaks.append(f"{n} {g.max():.4g} at x={x[g.argmax()]:.2f}")
+    s.figure(fig, "gallery", "f (solid), f' (dashed) and f'' (dotted) of 12 activations on x in [-5, 5], "
+             "all derivatives from the activation objects themselves. Measured peak slopes: "
+             + "; ".join(peaks) + ". Only relu-like functions keep a slope of 1 for large x.")
+    notes = {
+        "step": "step: slope 0 everywhere (a Dirac at 0) -- no gradient to learn from.",
+        "sigmoid": f"sigmoid: the dotted line x = 0 marks the peak slope {float(A.sigmoid.grad(0.0)):.2f}; "
+                   f"outputs in (0, 1), mean {float(np.mean(A.sigmoid(x))):.2f} on this grid (not zero-centred).",
+        "tanh": f"tanh: the dotted line y = 0 -- outputs centred on 0 (mean {float(np.mean(A.tanh(x))):+.1e}), "
+                f"slope 1 at 0.",
+        "relu": "relu: slope 1 for x > 0, 0 for x < 0 (relu'(0) = 0 by convention) -- units can die.",
+        "leaky_relu": f"leaky relu: slope {float(A.leaky_relu.grad(-1.0)):.2f} for x < 0 (dashed: 0.1), "
+                      "so a unit never stops learning.",
+        "softmax": "softmax of the scores a = [0.3, 2.9, 4.0]: probabilities "
+                   + ", ".join(f"{v:.3f}" for v in get("softmax")(np.array([0.3, 2.9, 4.0])))
+                   + " summing to 1.",
+    }
+    for name, fig in plots.seed_figures().items():
+        s.figure(fig, f"seed_{name}", notes[name], grid=True)
+
+
+# ------------------------------------------------------------------------------ 2 derivatives
+def bar_text(values: np.ndarray, xs: np.ndarray, label: str, width: int = 40) -> str:
+    """The seed-004 text bar chart (the same picture ``actlab plot sigmoid`` prints)."""
+    top = float(np.max(np.abs(values))) or 1.0
+    lines = [f"{'x':>5}  {label:>11}"]
+    for x, v in zip(xs, values):
+        lines.append(f"{x:>5g}  {v:>11.6f}  " + "█" * int(round(abs(v) / top * width)))
+    return "\n".join(lines)
+
+
+def _derivatives(s: Section, c: _Ctx) -> None:
+    xs = np.array([-10.0, -5.0, -2.0, -1.0, 0.0, 1.0, 2.0, 5.0, 10.0])
+    rows = [[f"{x:g}", float(A.sigmoid(x)), float(A.sigmoid.grad(x)), float(A.tanh.grad(x)),
+             float(A.relu.grad(x)), float(A.leaky_relu.grad(x))] for x in xs]
+    s.table(["x", "σ(x)", "σ'(x)", "tanh'(x)", "relu'(x)", "leaky_relu'(x)"], rows,
+            caption="Seed 004's derivative table, computed by actlab.")
+    g0, g5, gm5 = (float(A.sigmoid.grad(v)) for v in (0.0, 5.0, -5.0))
+    s.key(f"σ'(0) = {g0:.4g} (the maximum), σ'(5) = {g5:.4g}, σ'(-5) = {gm5:.4g}: five units from 0 the "
+          f"slope is already {g0 / g5:.0f}x smaller. Ten stacked sigmoids scale a gradient by at most "
+          f"0.25^10 = {0.25 ** 10:.3g}.")
+    p = float(A.sigmoid(40.0))
+    s.text(f"Tail-exact: σ'(40) = {float(A.sigmoid.grad(40.0)):.4g} (computed as σ(x)σ(-x)); the textbook "
+           f"σ(1-σ) gives {p * (1 - p):.4g} because σ(40) rounds to {p!r}.")
+    xb = np.arange(-10.0, 11.0)
+    s.pre(bar_text(np.asarray(A.sigmoid(xb)), xb, "sigmoid(x)"))
+    if c.console is not None:
+        from ..cli import bar_chart
+
+        c.console.print(bar_chart("sigmoid", xb))
+
+
+# ------------------------------------------------------------------------------ 3 vanishing
+def _vanishing(s: Section, c: _Ctx) -> None:
+    _require("actlab.nn", *_NN)
+    _require("actlab.datasets", "breast_cancer")
+    depth, width = (10, 16) if c.quick else (10, 64)
+    x, y = vanishing.default_data("breast_cancer", rng=c.rng(3))
+    if c.quick:
+        x, y = x[:64], y[:64]
+    rows = []
+    for init in ("xavier", "he"):
+        recs = vanishing.compare(VANISH, depth=depth, width=width, init=init, x=x, target=y, rng=c.rng(31))
+        summ = {a: vanishing.summarize([r for r in recs if r["activation"] == a]) for a in VANISH}
+        sig, rel = summ["sigmoid"], summ["relu"]
+        s.figure(plots.gradient_norms(recs, title=f"depth {depth}, width {width}, {init} init, breast_cancer"),
+                 f"vanishing_{init}",
+                 f"{init} init: ‖∂loss/∂W‖ of each of the {depth + 1} weight layers (log axis), one line "
+                 f"per activation, same initial weights and data (breast_cancer, {len(x)} rows). First-layer "
+                 f"gradient: sigmoid {sig['first_grad']:.3g} vs relu {rel['first_grad']:.3g} "
+                 f"({rel['first_grad'] / sig['first_grad']:.3g}x). The dashed line is the slope-only "
+                 f"envelope 0.25^(L-l) anchored at sigmoid's last layer; sigmoid's first/last ratio is "
+                 f"{sig['first_over_last']:.3g} (0.25^{depth} = {0.25 ** depth:.3g}).")
+        for a in VANISH:
+            m = summ[a]
+            rows.append([a, init, m["first_grad"], m["last_grad"], m["first_over_last"],
+                         f"{m['saturated_share']:.1%}", f"{m['dead_share']:.1%}"])
+    s.table(["activation", "init", "first-layer ‖∂W‖", "last-layer ‖∂W‖", "first / last",
+             "saturated (|f'|<1% max)", "dead units"], rows,
+            caption="Hidden-layer means; saturated = share of entries with |f'(z)| below 1% of the "
+                    "activation's max slope; dead = share of units with f'(z) = 0 for every sample.")
+    _init_histograms(s, c)
+
+
+def _init_histograms(s: Section, c: _Ctx) -> None:
+    from .. import nn
+
+    n, width, nl = (200, 50, 5) if c.quick else (1000, 100, 5)
+    rng = c.rng(4)
+    x = rng.standard_normal((n, width))
+    cases = [("sigmoid", "std 1", 1.0), ("sigmoid", "std 0.01", 0.01),
+             ("sigmoid", "Xavier std 1/sqrt(n)", 1.0 / np.sqrt(width)),
+             ("relu", "He std sqrt(2/n)", np.sqrt(2.0 / width))]
+    for k, (act, label, std) in enumerate(cases):
+        h, outs, sats = x, [], []
+        act_obj, layer_act = get(act), nn.activation(act)
+        for _ in range(nl):
+            lin = nn.Linear(width, width, rng=rng)
+            lin.params["weight"][...] = rng.standard_normal((width, width)) * std
+            lin.params["bias"][...] = 0.0
+            z = lin.forward(h)
+            sats.append(np.mean(np.abs(np.asarray(act_obj.grad(z))) < 0.01 * act_obj.max_grad))
+            h = layer_act.forward(z)
+            outs.append(h)
+        rngv = (0.0, 1.0) if act == "sigmoid" else None
+        sat = float(np.mean(sats))
+        stds = ", ".join(f"{o.std():.3g}" for o in outs)
+        what = "share of units with |f'(z)| < 1% of max (saturated, or relu's zeros)"
+        s.figure(plots.histograms(outs, title=f"{act}, weights {label}", range=rngv, xlabel=f"{act} output"),
+                 f"init_{k}",
+                 f"Deep Learning from Scratch's init experiment: {act} outputs of {nl} layers of {width} units "
+                 f"({n} random inputs), weights {label}. Per-layer std: {stds}; {what}: {sat:.1%}. "
+                 + ("Outputs pile up at 0 and 1 (saturated, slope ~0)." if std == 1.0 else
+                    "Outputs collapse to 0.5: every unit says the same thing." if std == 0.01 else
+                    "The spread survives the depth."))
+
+
+# ------------------------------------------------------------------------------ 4 dead relu
+def _dead_relu(s: Section, c: _Ctx) -> None:
+    nn = _require("actlab.nn", *_NN)
+    _require("actlab.datasets", "breast_cancer")
+
+    steps, lr, bias = (15 if c.quick else 200), 0.5, -1.0
+    x, y = vanishing.default_data("breast_cancer", rng=c.rng(5))
+    share, loss = {}, {}
+    for act in ("relu", "leaky_relu"):
+        model = vanishing.build_mlp(4, 32, act, in_features=x.shape[1], init="he", bias=bias, rng=c.rng(51))
+        opt = nn.optim.SGD(model.parameters(), lr=lr)
+        recs = vanishing.track(model, x, y, opt, steps, every=1)
+        by_step: dict[int, list[float]] = {}
+        for r in recs:
+            if r["activation"] != "output":
+                by_step.setdefault(r["step"], []).append(r["inactive_share"])
+        share[act] = [float(np.mean(v)) for _, v in sorted(by_step.items())]
+        loss[act] = [r["loss"] for r in recs if r["layer"] == 1]
+    s.figure(plots.training_curves({"relu: dead units": share["relu"],
+                                    "leaky_relu: inactive units (still learning)": share["leaky_relu"]},
+                                   ylabel="share of hidden units", title=f"hidden biases start at {bias:g}"),
+             "dead_relu",
+             f"Share of hidden units whose pre-activation is <= 0 for all {len(x)} breast_cancer rows, during "
+             f"{steps} full-batch SGD steps (lr {lr}, He init, biases started at {bias:g}, 4 hidden layers of 32). "
+             f"ReLU: {share['relu'][0]:.1%} dead at the start, {share['relu'][-1]:.1%} at the end -- a dead unit "
+             f"gets exactly zero gradient and only revives if earlier layers move its inputs. Leaky ReLU: "
+             f"{share['leaky_relu'][0]:.1%} -> {share['leaky_relu'][-1]:.1%}, but those units keep slope 0.01.")
+    s.figure(plots.training_curves(loss, ylabel="BCE-with-logits loss", logy=True),
+             "dead_relu_loss", f"Training loss of the same runs: relu {loss['relu'][0]:.3g} -> {loss['relu'][-1]:.3g}, "
+             f"leaky_relu {loss['leaky_relu'][0]:.3g} -> {loss['leaky_relu'][-1]:.3g}.")
+
+
+# ------------------------------------------------------------------------------ 5 heads
+def _heads(s: Section, c: _Ctx) -> None:
+    nn = _require("actlab.nn", *_NN)
+    datasets = _require("actlab.datasets", "breast_cancer", "digits", "multilabel_digits")
+    LogisticRegression = _require("actlab.models", "LogisticRegression").LogisticRegression
+    from sklearn.model_selection import train_test_split
+
+    rows = []
+    loaders = [("binary", "breast_cancer", datasets.breast_cancer),
+               ("multiclass", "digits", datasets.digits),
+               ("multilabel", "multi-label digits", datasets.multilabel_digits)]
+    for task, dname, load in loaders:
+        ds = load()
+        X, Y = (ds[0], ds[1]) if isinstance(ds, tuple) else (ds.data, ds.target)
+        X = np.asarray(X, dtype=np.float64)
+        X = (X - X.mean(axis=0)) / (X.std(axis=0) + 1e-12)
+        Xtr, Xte, Ytr, Yte = train_test_split(X, Y, test_size=0.25, random_state=c.seed)
+        clf = LogisticRegression(max_iter=30 if c.quick else 200) if _has_param(LogisticRegression, "max_iter") \
+            else LogisticRegression()
+        clf.fit(Xtr, Ytr)
+        acc = float(clf.score(Xte, Yte))
+        rows.append([task, dname, f"{X.shape[0]}×{X.shape[1]}", str(getattr(clf, "head_", "?")), acc])
+    s.table(["task", "data", "shape", "head_ chosen from the target", "test accuracy"], rows,
+            caption="actlab.models.LogisticRegression picks its head from the target; 25% held out. "
+                    "Multi-label accuracy is the estimator's score (see its docstring).")
+    s.key(" · ".join(f"{r[0]}: {r[4]:.1%}" for r in rows))
+    rec = rec_table()
+    s.table(["task", "output", "loss", "torch loss", "why"],
+            [[r["task"], r["output"], r["loss"], r["torch_loss"], r["why"]] for r in rec],
+            caption="actlab recommend: output activation and loss per task.")
+    bad = nn.Sequential(nn.Linear(64, 10, rng=c.rng(6)), nn.activation("softmax"))
+    found = check_model(bad, nn.CrossEntropyLoss())
+    s.text("check_model(Sequential(Linear, Softmax), CrossEntropyLoss()) says: "
+           + (" | ".join(f"{f.severity}: {f.message}" for f in found) or "nothing"))
+
+
+def _has_param(cls: Any, name: str) -> bool:
+    try:
+        return name in cls().get_params()
+    except Exception:  # noqa: BLE001 - an estimator without get_params
+        return False
+
+
+# ------------------------------------------------------------------------------ 6 BCE
+def _bce(s: Section, c: _Ctx) -> None:
+    nn = _require("actlab.nn", *_NN)
+
+    z = np.array([-40.0, -30.0, -20.0, -10.0, -5.0, 0.0, 5.0, 10.0, 20.0, 30.0, 40.0])
+    rows, g_logits, g_sig = [], [], []
+    for zi in z:
+        zz, t = np.array([[zi]]), np.array([[0.0]])
+        crit = nn.BCEWithLogitsLoss()
+        crit.forward(zz, t)
+        ga = float(np.asarray(crit.backward()).ravel()[0])
+        sig, bce = nn.activation("sigmoid"), nn.BCELoss()
+        p = sig.forward(zz)
+        bce.forward(p, t)
+        gb = float(np.asarray(sig.backward(bce.backward())).ravel()[0])
+        g_logits.append(abs(ga))
+        g_sig.append(abs(gb))
+        rows.append([f"{zi:g}", float(np.asarray(p).ravel()[0]), ga, gb, float(A.sigmoid(zi))])
+    s.table(["logit z", "σ(z) (float64)", "∂/∂z BCEWithLogits", "∂/∂z sigmoid → BCE", "exact σ(z)"], rows,
+            caption="Target 0. The exact gradient of the loss with respect to z is σ(z).")
+    k = int(np.argmax(z))
+    s.figure(plots.training_curves({"BCEWithLogits(z)": g_logits, "sigmoid → BCELoss": g_sig}, x=z,
+                                   xlabel="logit z (target 0)", ylabel="|∂loss/∂z| (log)", logy=True),
+             "bce_vs_logits",
+             f"Gradient reaching the logit when the target is 0. At z = {z[k]:g} (confidently wrong) "
+             f"BCEWithLogits gives {g_logits[k]:.4g} (exact: {float(A.sigmoid(z[k])):.4g}); sigmoid then BCELoss "
+             f"gives {g_sig[k]:.3g}, because σ({z[k]:g}) rounds to 1.0 and the log is clamped -- the "
+             f"gradient is lost exactly where learning is needed.")
+
+
+# ------------------------------------------------------------------------------ 7 gates
+def _gates(s: Section, c: _Ctx) -> None:
+    _require("actlab.nn", "LSTM", "GRU")
+    datasets = _require("actlab.datasets", "adding_problem")
+    SequenceRegressor = _require("actlab.models", "SequenceRegressor").SequenceRegressor
+
+    n, T, epochs = (64, 10, 2) if c.quick else (600, 30, 15)
+    ds = datasets.adding_problem(n, T, rng=c.rng(7))
+    X, y = (ds[0], ds[1]) if isinstance(ds, tuple) else (ds.data, ds.target)
+    Xtr, ytr, Xte, yte = X[: n * 3 // 4], y[: n * 3 // 4], X[n * 3 // 4:], y[n * 3 // 4:]
+    base = float(np.mean((np.asarray(yte) - np.mean(ytr)) ** 2))
+    recs, rows = [], []
+    for cell in ("lstm", "gru"):
+        est = SequenceRegressor(cell=cell, hidden_size=16 if c.quick else 32, epochs=epochs, random_state=c.seed)
+        est.fit(Xtr, ytr)
+        mse = float(np.mean((np.asarray(est.predict(Xte)).ravel() - np.asarray(yte).ravel()) ** 2))
+        rnn = est.rnn_
+        rnn.forward(np.asarray(Xte, dtype=np.float64).transpose(1, 0, 2) if not getattr(rnn, "batch_first", False)
+                    else np.asarray(Xte, dtype=np.float64))
+        for r in vanishing.gate_saturation(rnn):
+            r["model"] = cell.upper()
+            recs.append(r)
+            rows.append([cell.upper(), r["gate"], r["activation"], r["mean"], f"{r['saturated_share']:.1%}",
+                         f"{r['near_low']:.1%}", f"{r['near_high']:.1%}"])
+        rows.append([cell.upper(), "test MSE", f"{mse:.4g}", f"baseline {base:.4g}", "", "", ""])
+    s.figure(plots.gate_bars(recs, title="gate saturation after training (adding problem)"), "gates",
+             f"Share of saturated gate entries (|f'| < 1% of max) of LSTM (i, f, g, o) and GRU (r, z, n) on the "
+             f"held-out adding-problem sequences (T = {T}). Predicting the mean gives MSE {base:.3g}.")
+    s.table(["model", "gate", "activation", "mean value", "saturated", "near 0 (-1 for tanh)", "near 1"], rows)
+
+
+Step = tuple[str, str, str, Callable[[Section, _Ctx], None]]
+STEPS: tuple[Step, ...] = (
+    ("gallery", "Activation gallery: f, f', f''",
+     "Every activation is an object with its value and exact first and second derivative.", _gallery),
+    ("derivatives", "Derivatives (seed 004)", "Why sigmoid's slope caps the gradient.", _derivatives),
+    ("vanishing", "Vanishing gradients, measured",
+     "A depth-10 MLP per activation, identical initial weights, one backward pass on real data.", _vanishing),
+    ("dead-relu", "Dead ReLUs during training",
+     "A ReLU whose pre-activation is negative for every input gets no gradient and never recovers.", _dead_relu),
+    ("heads", "Output layers: the three logistic-regression heads",
+     "The target decides the head: sigmoid + BCE, softmax + cross-entropy, independent sigmoids.", _heads),
+    ("bce", "BCEWithLogits vs sigmoid + BCE at extreme logits",
+     "Why the loss takes logits, not probabilities.", _bce),
+    ("gates", "LSTM and GRU gates",
+     "Gates are sigmoids (and a tanh candidate): where they saturate, they stop passing gradient.", _gates),
+)
+
+
+def run(out_dir: str | Path = "actlab-report", *, quick: bool = False, seed: int = 0, console: Any = None,
+        only: tuple[str, ...] | None = None) -> Path:
+    """Run the tour and write ``out_dir/index.html`` (plus ``out_dir/img/*.png``).
+
+    Parameters
+    ----------
+    quick : bool
+        Tiny settings (a few seconds) -- the numbers are then only indicative.
+    console : rich.console.Console, optional
+        Where the progress bar and the seed-004 bar chart go (``None``: silent).
+    only : tuple of str, optional
+        Run only these step ids (see :data:`STEPS`).
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    ctx = _Ctx(quick, seed, console)
+    rep = Report("actlab tour", "Activation functions, measured. Every number on this page was computed "
+                 "by this run" + (" (quick mode: tiny settings)." if quick else "."))
+    steps = [st for st in STEPS if only is None or st[0] in only]
+    t0 = time.perf_counter()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, disable=console is None, transient=False) as prog:
+        task = prog.add_task("tour", total=len(steps))
+        for sid, title, intro, fn in steps:
+            prog.update(task, description=f"tour: {sid}")
+            sec = rep.section(sid, title, intro)
+            try:
+                fn(sec, ctx)
+            except ImportError as e:
+                sec.skipped(f"a dependency is not available ({e})")
+            prog.advance(task)
+    rep.footer = (f"Generated by actlab tour in {time.perf_counter() - t0:.1f} s (seed {seed}"
+                  f"{', quick' if quick else ''}). Self-contained: open offline.")
+    return rep.write(out_dir)
