@@ -21,9 +21,12 @@ GRAD_F64["gelu"] = 6  # scipy's erfc/erfcx are themselves up to 7-10 ULP; see is
 GRAD2_F64_ABS = 64  # second derivatives: ULPs of max(|f''(x)|, 1e-3 * max|f''|), roots excluded
 
 
-def _eval(name, order, xs):
+def _eval(name, order, xs, path="public"):
+    """The public call (compiled kernels when built) or the NumPy reference formula."""
     kw = {"approximate": "tanh"} if name == "gelu_tanh" else {}
     act = al.get("gelu" if name == "gelu_tanh" else name)
+    if path == "reference":
+        return act.reference(xs, order, **kw)
     return (act.__call__, act.grad, act.grad2)[order](xs, **kw)
 
 
@@ -32,30 +35,36 @@ def points(request):
     return request.param, sweep_points(request.param, n_random=250, seed=7)
 
 
+PATHS = pytest.mark.parametrize("path", ["public", "reference"])
+
+
+@PATHS
 @pytest.mark.parametrize("name", sorted(REF))
-def test_value_ulp(name, points):
+def test_value_ulp(name, points, path):
     dt, xs = points
-    got = _eval(name, 0, xs)
+    got = _eval(name, 0, xs, path)
     assert got.dtype == dt
     u = ulp_errors(got, reference(name, 0, xs), dt)
     bound = 1.0 if dt == np.float32 else VALUE_F64[name]
     assert np.nanmax(u) <= bound, f"{name}: {np.nanmax(u):.2f} ULP at x={xs[np.nanargmax(u)]!r}"
 
 
+@PATHS
 @pytest.mark.parametrize("name", sorted(REF))
-def test_grad_ulp(name, points):
+def test_grad_ulp(name, points, path):
     dt, xs = points
-    got = _eval(name, 1, xs)
+    got = _eval(name, 1, xs, path)
     assert got.dtype == dt
     u = ulp_errors(got, reference(name, 1, xs), dt)
     bound = 1.0 if dt == np.float32 else GRAD_F64[name]
     assert np.nanmax(u) <= bound, f"{name}': {np.nanmax(u):.2f} ULP at x={xs[np.nanargmax(u)]!r}"
 
 
+@PATHS
 @pytest.mark.parametrize("name", sorted(REF))
-def test_grad2_close(name):
+def test_grad2_close(name, path):
     xs = np.concatenate([np.linspace(-30, 30, 601), [-700.0, -300.0, 300.0]])
-    got = _eval(name, 2, xs)
+    got = _eval(name, 2, xs, path)
     ref = np.array([float(v) for v in reference(name, 2, xs)])
     scale = np.maximum(np.abs(ref), 1e-3 * np.max(np.abs(ref)))
     err = np.abs(got - ref) / (scale * np.finfo(np.float64).eps)

@@ -161,10 +161,11 @@ class Activation:
             kname = "gelu_tanh"
         return _kernels.get(kname if which == "value" else f"{kname}_{which}")
 
-    def _eval(self, which: str, fn: Callable, x: Any, out: Any, kwargs: dict[str, Any]):
+    def _eval(self, which: str, fn: Callable, x: Any, out: Any, kwargs: dict[str, Any],
+              kernel: bool = True):
         p = self._params(kwargs)
         arr, out_dt = as_float_array(x)
-        uf = self._ufunc_for(which, p)
+        uf = self._ufunc_for(which, p) if kernel else None
         if uf is not None and out_dt != np.float16:
             extra = [p[k] for k in self._kernel_params]
             if out is not None:
@@ -188,6 +189,16 @@ class Activation:
     def grad2(self, x: Any, *, out: np.ndarray | None = None, **params: Any):
         """Second derivative ``f''(x)`` computed from ``x``."""
         return self._eval("grad2", self._grad2, x, out, params)
+
+    def reference(self, x: Any, order: int = 0, **params: Any):
+        """The NumPy reference formula of derivative ``order`` (0, 1, 2), bypassing the kernels.
+
+        Same dtype policy as the call; float16/32 are computed in float64 and rounded once.
+        """
+        fns = (self._value, self._grad, self._grad2)
+        if order not in (0, 1, 2):
+            raise ValueError(f"actlab.{self.name}.reference: order must be 0, 1 or 2, got {order!r}")
+        return self._eval(("value", "grad", "grad2")[order], fns[order], x, None, params, kernel=False)
 
     def vjp(self, x: Any, dy: Any, **params: Any):
         """Vector-Jacobian product ``dy * f'(x)`` (elementwise), the form layers use.
