@@ -1,0 +1,184 @@
+"""Elementwise kernels of actlab vs memcpy, NumPy formulas, SciPy and PyTorch (CPU).
+
+For 1K, 1M and 20M elements in float32 and float64, prints the median time of the actlab ufunc
+(writing into a preallocated output) and its ratios to: memcpy of the same bytes (``np.copyto``
+into a preallocated array), the NumPy formula, ``scipy.special.expit`` (sigmoid), and the
+PyTorch op (when torch is installed) -- all measured in one process run.  A ratio below 1
+means actlab is faster.  At 1K the interesting figure is the call overhead: the ratio to
+``np.exp`` on the same array.
+
+    python benchmarks/elementwise.py            # full table (1K, 1M, 20M)
+    python benchmarks/elementwise.py --quick    # small sizes only (1K, 64K)
+    actlab bench                                # the same, from the CLI
+
+(The code lives in the package, ``actlab._kernels.bench``, so the installed CLI can run it;
+``benchmarks/elementwise.py`` is a thin wrapper.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from typing import Callable
+
+import numpy as np
+
+FULL_SIZES = (1_000, 1_000_000, 20_000_000)
+QUICK_SIZES = (1_000, 65_536)
+
+
+def _median_time(fn: Callable[[], object], n: int, budget: float = 0.4) -> float:
+    """Median seconds per call of ``fn`` (calls are batched for small arrays)."""
+    fn()  # warm up (page faults, thread pool start)
+    t0 = time.perf_counter()
+    fn()
+    one = max(time.perf_counter() - t0, 1e-7)
+    inner = max(1, int(2e-3 / one))  # batch tiny calls so the timer resolution does not matter
+    reps = int(min(max(budget / (one * inner), 3), 25))
+    samples = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        samples.append((time.perf_counter() - t0) / inner)
+    return statistics.median(samples)
+
+
+def _numpy_formulas() -> dict[str, Callable]:
+    def sig(x):
+        return 1.0 / (1.0 + np.exp(-x))
+
+    return {
+        "sigmoid": sig,
+        "sigmoid_grad": lambda x: sig(x) * (1.0 - sig(x)),
+        "tanh": np.tanh,
+        "tanh_grad": lambda x: 1.0 - np.tanh(x) ** 2,
+        "silu": lambda x: x * sig(x),
+        "silu_grad": lambda x: sig(x) * (1.0 + x * (1.0 - sig(x))),
+        "softplus": lambda x: np.logaddexp(0.0, x),
+        "softplus_grad": sig,
+    }
+
+
+def _torch_ops(torch):
+    F = torch.nn.functional
+    aten = torch.ops.aten
+    return {
+        "sigmoid": lambda x, o, g: torch.sigmoid(x, out=o),
+        "sigmoid_grad": lambda x, o, g: aten.sigmoid_backward(g, torch.sigmoid(x)),
+        "tanh": lambda x, o, g: torch.tanh(x, out=o),
+        "tanh_grad": lambda x, o, g: aten.tanh_backward(g, torch.tanh(x)),
+        "silu": lambda x, o, g: F.silu(x),
+        "silu_grad": lambda x, o, g: aten.silu_backward(g, x),
+        "softplus": lambda x, o, g: F.softplus(x),
+        "softplus_grad": lambda x, o, g: aten.softplus_backward(g, x, 1.0, 20.0),
+    }
+
+
+def run(sizes=FULL_SIZES, dtypes=(np.float32, np.float64), print_fn=print) -> list[dict]:
+    """Measure everything; returns the rows (also printed as a table)."""
+    from actlab._kernels import _ufuncs as U
+
+    try:
+        import torch
+    except ImportError:  # torch is optional
+        torch = None
+    try:
+        from scipy import special
+    except ImportError:  # pragma: no cover
+        special = None
+
+    formulas = _numpy_formulas()
+    tops = _torch_ops(torch) if torch is not None else {}
+    extra = {"softplus": (1.0, 20.0), "softplus_grad": (1.0, 20.0)}
+    rows = []
+    header = (f"{'kernel':16s} {'dtype':7s} {'n':>9s} {'actlab ms':>10s} {'/memcpy':>8s} "
+              f"{'/numpy':>7s} {'/scipy':>7s} {'/torch':>7s} {'/np.exp':>8s}")
+    print_fn(f"actlab kernels: isa={U.get_isa()} threads={U.get_num_threads()}"
+             + (f"; torch {torch.__version__} threads={torch.get_num_threads()}" if torch else ""))
+    print_fn(header)
+    print_fn("-" * len(header))
+    rng = np.random.default_rng(0)
+    for n in sizes:
+        for dt in dtypes:
+            x = (rng.standard_normal(n) * 4).astype(dt)
+            y = np.empty_like(x)
+            y2 = np.empty_like(x)
+            t_copy = _median_time(lambda: np.copyto(y, x), n)
+            t_exp = _median_time(lambda: np.exp(x, out=y), n) if n <= 100_000 else None
+            if torch is not None:
+                xt = torch.from_numpy(x)
+                ot = torch.empty_like(xt)
+                gt = torch.ones_like(xt)
+            for name in ["sigmoid", "tanh", "silu", "softplus", "sigmoid_grad", "tanh_grad",
+                         "silu_grad", "softplus_grad"]:
+                uf = getattr(U, name)
+                args = extra.get(name, ())
+                t_al = _median_time(lambda: uf(x, *args, out=y), n)
+                with np.errstate(all="ignore"):
+                    t_np = _median_time(lambda: formulas[name](x), n)
+                t_sc = None
+                if special is not None and name == "sigmoid":
+                    t_sc = _median_time(lambda: special.expit(x, out=y), n)
+                t_th = None
+                if torch is not None:
+                    op = tops[name]
+                    t_th = _median_time(lambda: op(xt, ot, gt), n)
+                rows.append(dict(kernel=name, dtype=np.dtype(dt).name, n=n, t=t_al, memcpy=t_copy,
+                                 numpy=t_np, scipy=t_sc, torch=t_th, exp=t_exp))
+            # fused BCE-with-logits: loss and dloss/dx in one pass vs torch forward + backward
+            tgt = (rng.random(n) < 0.5).astype(dt)
+            t_al = _median_time(lambda: U.bce_with_logits(x, tgt, out=(y, y2)), n)
+
+            def np_bce():
+                with np.errstate(all="ignore"):
+                    loss = np.maximum(x, 0) - x * tgt + np.log1p(np.exp(-np.abs(x)))
+                    return loss, 1.0 / (1.0 + np.exp(-x)) - tgt
+
+            t_np = _median_time(np_bce, n)
+            t_th = None
+            if torch is not None:
+                F = torch.nn.functional
+                tt = torch.from_numpy(tgt)
+
+                def torch_bce():
+                    xg = xt.detach().requires_grad_(True)
+                    loss = F.binary_cross_entropy_with_logits(xg, tt, reduction="none")
+                    loss.backward(gt)
+                    return loss, xg.grad
+
+                t_th = _median_time(torch_bce, n)
+            rows.append(dict(kernel="bce_with_logits", dtype=np.dtype(dt).name, n=n, t=t_al,
+                             memcpy=t_copy, numpy=t_np, scipy=None, torch=t_th, exp=t_exp))
+            for r in rows[-9:]:
+                print_fn(_format(r))
+    return rows
+
+
+def _ratio(a, b) -> str:
+    return f"{a / b:7.2f}" if b else "      -"
+
+
+def _format(r: dict) -> str:
+    return (f"{r['kernel']:16s} {r['dtype']:7s} {r['n']:9d} {r['t'] * 1e3:10.4f} "
+            f"{_ratio(r['t'], r['memcpy']):>8s} {_ratio(r['t'], r['numpy'])} "
+            f"{_ratio(r['t'], r['scipy'])} {_ratio(r['t'], r['torch'])} {_ratio(r['t'], r['exp']):>8s}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python benchmarks/elementwise.py`` and ``actlab bench``."""
+    ap = argparse.ArgumentParser(prog="actlab bench", description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes only (1K, 64K)")
+    ap.add_argument("--sizes", type=int, nargs="+", help="explicit element counts")
+    ap.add_argument("--dtype", choices=["float32", "float64"], action="append",
+                    help="restrict to one dtype (repeatable)")
+    ns = ap.parse_args(argv)
+    sizes = tuple(ns.sizes) if ns.sizes else (QUICK_SIZES if ns.quick else FULL_SIZES)
+    dtypes = tuple(np.dtype(d).type for d in ns.dtype) if ns.dtype else (np.float32, np.float64)
+    run(sizes, dtypes)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,806 @@
+/* Element functions of the actlab kernels: one `k_<name>(x, ..., HI)` per ufunc.
+ *
+ * Semantics follow the NumPy reference of actlab.activations exactly (kink conventions,
+ * NaN in -> NaN out, limits at +-inf); the formulas are the same stable rearrangements
+ * (exp only of -|z|, expm1 / log1p forms, tails scaled by 2^k, series at the roots of
+ * the derivatives) evaluated with the double-double helpers of kmath.h.
+ */
+#ifndef ACTLAB_KFUNCS_H
+#define ACTLAB_KFUNCS_H
+
+#include "kmath.h"
+
+#define K_FABS(x) __builtin_fabs(x)
+#define K_ISNAN(x) ((x) != (x))
+
+/* clamp keeping NaN (comparisons with NaN are false) */
+KINLINE double k_clamp(double x, double lo, double hi)
+{
+    double t = x < lo ? lo : x;
+    return t > hi ? hi : t;
+}
+
+/* ----------------------------------------------------------------- root series */
+KINLINE double k_root_patch(double x, double y, double hi, double lo, double radius,
+                            const double *c, const int n)
+{
+    double d = (x - hi) - lo;
+    double acc = c[n - 1];
+#pragma GCC unroll 40
+    for (int i = n - 2; i >= 0; i--)
+        acc = KFMA(acc, d, c[i]);
+    return K_FABS(d) <= radius ? acc * d : y;
+}
+#define K_ROOT(NAME, x, y)                                                                  \
+    k_root_patch((x), (y), K_ROOT_##NAME##_1_HI, K_ROOT_##NAME##_1_LO, K_ROOT_##NAME##_1_R,   \
+                 k_root_##NAME##_1_lower, K_ROOT_##NAME##_1_N)
+#define k_root_SILU_1_lower k_root_silu_1
+#define k_root_MISH_1_lower k_root_mish_1
+#define k_root_GELU_1_lower k_root_gelu_1
+#define k_root_GELU_TANH_1_lower k_root_gelu_tanh_1
+
+/* ----------------------------------------------------------------- sigmoid family */
+/* sigma(zh + zl) = 2^*ks (*yh + *yl) */
+KINLINE void k_sigmoid_core(double zh, double zl, const int HI, ksig *c, double *yh, double *yl,
+                            double *ks)
+{
+    int neg = zh < 0.0;
+    double ah = -K_FABS(zh), al = neg ? zl : -zl;
+    *c = k_sig_ctx(ah, al, HI);
+    double nh, nl;
+    k_one_p(c, HI, &nh, &nl);
+    nh = neg ? nh : 1.0;
+    nl = neg ? nl : 0.0;
+    *yh = k_div(nh, nl, c->dh, c->dl, HI, yl);
+    *ks = neg ? c->kd : 0.0;
+}
+
+KINLINE double k_sigmoid_z(double zh, double zl, const int HI)
+{
+    ksig c;
+    double yh, yl, ks;
+    k_sigmoid_core(zh, zl, HI, &c, &yh, &yl, &ks);
+    return k_scale(yh + yl, ks, HI);
+}
+
+/* mult * e / (1 + e)^2 with e = exp(ah + al), ah <= 0 */
+KINLINE double k_sgrad_a(double ah, double al, double mult, const int HI)
+{
+    ksig c = k_sig_ctx(ah, al, HI);
+    double nh, nl, d2h, d2l, corr;
+    k_one_p(&c, HI, &nh, &nl);
+    if (HI) {
+        k_mul_dd(c.dh, c.dl, c.dh, c.dl, &d2h, &d2l);
+    } else {
+        d2h = c.dh * c.dh;
+        d2l = 0.0;
+    }
+    double y = k_div(nh * mult, nl * mult, d2h, d2l, HI, &corr);
+    return k_scale(y + corr, c.kd, HI);
+}
+
+KINLINE double k_sigmoid(double x, const int HI) { return k_sigmoid_z(x, 0.0, HI); }
+
+KINLINE double k_sigmoid_grad(double x, const int HI) { return k_sgrad_a(-K_FABS(x), 0.0, 1.0, HI); }
+
+/* -sign(x) e (1 - e) / (1 + e)^3 */
+KINLINE double k_sigmoid_grad2(double x, const int HI)
+{
+    ksig c = k_sig_ctx(-K_FABS(x), 0.0, HI);
+    double mh, ml;
+    k_em1(&c, HI, &mh, &ml);
+    double d = c.dh;
+    double v = ((1.0 + c.ph) * (-mh)) / (d * d * d);
+    v = k_scale(v, c.kd, HI);
+    return x > 0.0 ? -v : v;
+}
+
+/* log(1 + exp(zh + zl)) / beta.  Tail (z < -41 or -21): log1p(e) = e, scaled. */
+KINLINE double k_softplus_div(double zh, double zl, double beta, const int HI)
+{
+    const int pos = zh > 0.0;
+    double ah = -K_FABS(zh), al = pos ? -zl : zl;
+    ksig c = k_sig_ctx(ah, al, HI);
+    double Lh, Ll;
+    k_log1p01(c.eh, c.el, HI, &Lh, &Ll);
+    double Rh, Rl, corr;
+    if (HI) {
+        double S, E;
+        k_two_sum(zh, Lh, &S, &E);
+        double lo = E + (zl + Ll);
+        double P = S + lo;
+        Rl = pos ? (S - P) + lo : Ll;
+        Rh = pos ? P : Lh;
+    } else {
+        Rh = pos ? zh + Lh : Lh;
+        Rl = 0.0;
+    }
+    double q = k_div(Rh, Rl, beta, 0.0, HI, &corr);
+    q += corr;
+    double onh, onl;
+    k_one_p(&c, HI, &onh, &onl);
+    double t = k_div(onh, onl, beta, 0.0, HI, &corr);
+    t = k_scale(t + corr, c.kd, HI);
+    double qt = c.kd < (HI ? -60.0 : -30.0) ? t : q;
+    q = pos ? q : qt;
+    return zh == K_INF ? zh / beta : q;
+}
+
+KINLINE double k_log_sigmoid(double x, const int HI) { return -k_softplus_div(-x, 0.0, 1.0, HI); }
+KINLINE double k_log_sigmoid_grad(double x, const int HI) { return k_sigmoid(-x, HI); }
+KINLINE double k_log_sigmoid_grad2(double x, const int HI) { return -k_sigmoid_grad(x, HI); }
+
+/* z = beta * x as a double-double */
+KINLINE void k_bx(double x, double beta, const int HI, double *zh, double *zl)
+{
+    double p, e;
+    if (HI) {
+        k_two_prod(beta, x, &p, &e);
+        e = (K_FABS(p) < K_INF && beta != 1.0) ? e : 0.0;
+    } else {
+        p = beta * x;
+        e = 0.0;
+    }
+    *zh = p;
+    *zl = e;
+}
+
+KINLINE double k_softplus(double x, double beta, double th, const int HI)
+{
+    double zh, zl;
+    k_bx(x, beta, HI, &zh, &zl);
+    double r = k_softplus_div(zh, zl, beta, HI);
+    return zh > th ? x : r;
+}
+
+KINLINE double k_softplus_grad(double x, double beta, double th, const int HI)
+{
+    double zh, zl;
+    k_bx(x, beta, HI, &zh, &zl);
+    double r = k_sigmoid_z(zh, zl, HI);
+    return zh > th ? 1.0 : r;
+}
+
+KINLINE double k_softplus_grad2(double x, double beta, double th, const int HI)
+{
+    double zh, zl;
+    k_bx(x, beta, HI, &zh, &zl);
+    double r = k_sgrad_a(-K_FABS(zh), zh > 0.0 ? -zl : zl, beta, HI);
+    return zh > th ? 0.0 : r;
+}
+
+/* ----------------------------------------------------------------- tanh */
+KINLINE double k_tanh(double x, const int HI)
+{
+    ksig c = k_sig_ctx(-2.0 * K_FABS(x), 0.0, HI);
+    double mh, ml, corr;
+    k_em1(&c, HI, &mh, &ml); /* expm1(-2|x|) in (-1, 0] */
+    double dh = 2.0 + mh;
+    double dl = HI ? ((2.0 - dh) + mh) + ml : 0.0;
+    double y = k_div(-mh, -ml, dh, dl, HI, &corr);
+    return __builtin_copysign(y + corr, x);
+}
+
+KINLINE double k_tanh_grad(double x, const int HI) { return k_sgrad_a(-2.0 * K_FABS(x), 0.0, 4.0, HI); }
+
+KINLINE double k_tanh_grad2(double x, const int HI) { return -2.0 * k_tanh(x, HI) * k_tanh_grad(x, HI); }
+
+/* ----------------------------------------------------------------- silu */
+KINLINE double k_silu(double x, const int HI)
+{
+    ksig c;
+    double yh, yl, ks, r;
+    k_sigmoid_core(x, 0.0, HI, &c, &yh, &yl, &ks);
+    double xc = k_clamp(x, -800.0, 40.0);
+    if (HI) {
+        double p, e;
+        k_two_prod(xc, yh, &p, &e);
+        r = p + (e + xc * yl);
+    } else {
+        r = xc * yh;
+    }
+    r = k_scale(r, ks, HI);
+    return x > 40.0 ? x : r;
+}
+
+/* x >= 0: (d + x e) / d^2;  x < 0: e (d + x) / d^2  (e = exp(-|x|), d = 1 + e) */
+KINLINE double k_silu_grad(double x, const int HI)
+{
+    ksig c = k_sig_ctx(-K_FABS(x), 0.0, HI);
+    double xc = k_clamp(x, -800.0, 40.0);
+    int p = x >= 0.0;
+    double y;
+    if (HI) {
+        double oh, ol, Sh, Se, nh, nl, a, ae, Ph, Pe, d2h, d2l, corr;
+        k_one_p(&c, HI, &oh, &ol);
+        k_two_sum(c.dh, xc, &Sh, &Se);
+        k_mul_dd(oh, ol, Sh, Se + c.dl, &nh, &nl); /* (1 + p)(d + x) */
+        k_two_prod(xc, c.eh, &a, &ae);
+        k_two_sum(c.dh, a, &Ph, &Pe);
+        Pe += (ae + c.dl) + xc * c.el; /* d + x e */
+        k_mul_dd(c.dh, c.dl, c.dh, c.dl, &d2h, &d2l);
+        double q = k_div(p ? Ph : nh, p ? Pe : nl, d2h, d2l, HI, &corr);
+        y = k_scale(q + corr, p ? 0.0 : c.kd, HI);
+    } else {
+        double d = c.dh, d2 = d * d;
+        double pos = d + xc * c.eh;
+        double neg = (1.0 + c.ph) * (d + xc);
+        y = k_scale((p ? pos : neg) / d2, p ? 0.0 : c.kd, HI);
+    }
+    return K_ROOT(SILU, x, y);
+}
+
+/* sigma'(x) (2 - |x| (1 - e) / (1 + e)) */
+KINLINE double k_silu_grad2(double x, const int HI)
+{
+    ksig c = k_sig_ctx(-K_FABS(x), 0.0, HI);
+    double mh, ml;
+    k_em1(&c, HI, &mh, &ml);
+    double xa = K_FABS(k_clamp(x, -800.0, 800.0));
+    double d = c.dh;
+    double v = ((1.0 + c.ph) / (d * d)) * (2.0 + xa * mh / d);
+    return k_scale(v, c.kd, HI);
+}
+
+/* ----------------------------------------------------------------- mish */
+/* tanh(softplus(x)) as 2^*ks (*th + *tl):  x >= 0: (1 + 2e) / (1 + 2e + 2e^2);
+ * x < 0: e (e + 2) / (e (e + 2) + 2)   (e = exp(-|x|)) */
+KINLINE void k_mish_t(double x, const int HI, ksig *c, double *th, double *tl, double *ks)
+{
+    *c = k_sig_ctx(-K_FABS(x), 0.0, HI);
+    double eh = c->eh, el = c->el;
+    int pos = x >= 0.0;
+    double nh, nl, dh, dl;
+    if (HI) {
+        /* positive branch */
+        double ph_ = 1.0 + 2.0 * eh;
+        double pl_ = ((1.0 - ph_) + 2.0 * eh) + 2.0 * el;
+        double e2h, e2l;
+        k_mul_dd(eh, el, eh, el, &e2h, &e2l);
+        double S, E;
+        k_two_sum(ph_, 2.0 * e2h, &S, &E);
+        double qh = S, ql = E + (pl_ + 2.0 * e2l);
+        /* negative branch */
+        double ah = 2.0 + eh, al = ((2.0 - ah) + eh) + el;
+        double oh, ol, mh, ml, nh2, nl2;
+        k_one_p(c, HI, &oh, &ol);
+        k_mul_dd(oh, ol, ah, al, &nh2, &nl2);
+        k_mul_dd(eh, el, ah, al, &mh, &ml);
+        double gh = 2.0 + mh, gl = ((2.0 - gh) + mh) + ml;
+        nh = pos ? ph_ : nh2;
+        nl = pos ? pl_ : nl2;
+        dh = pos ? qh : gh;
+        dl = pos ? ql : gl;
+    } else {
+        double n1 = 1.0 + 2.0 * eh;
+        double d1 = n1 + 2.0 * eh * eh;
+        double ep2 = eh + 2.0;
+        nh = pos ? n1 : (1.0 + c->ph) * ep2;
+        dh = pos ? d1 : eh * ep2 + 2.0;
+        nl = dl = 0.0;
+    }
+    *th = k_div(nh, nl, dh, dl, HI, tl);
+    *ks = pos ? 0.0 : c->kd;
+}
+
+KINLINE double k_mish(double x, const int HI)
+{
+    ksig c;
+    double th, tl, ks, r;
+    k_mish_t(x, HI, &c, &th, &tl, &ks);
+    double xc = k_clamp(x, -800.0, 40.0);
+    if (HI) {
+        double p, e;
+        k_two_prod(xc, th, &p, &e);
+        r = p + (e + xc * tl);
+    } else {
+        r = xc * th;
+    }
+    r = k_scale(r, ks, HI);
+    return x > 40.0 ? x : r;
+}
+
+/* x >= 0 (e = e^-x, D = 1 + 2e + 2e^2): ((1 + 2e) D + 4 x e^2 (1 + e)) / D^2
+ * x < 0  (e = e^x,  D = e (e + 2) + 2): e (4 (1 + x) + e (6 + 4x) + 4 e^2 + e^3) / D^2 */
+KINLINE double k_mish_grad(double x, const int HI)
+{
+    ksig c = k_sig_ctx(-K_FABS(x), 0.0, HI);
+    double e = c.eh;
+    double xc = k_clamp(x, -800.0, 40.0);
+    double Dp = 1.0 + 2.0 * e + 2.0 * e * e;
+    double pos = ((1.0 + 2.0 * e) * Dp + 4.0 * xc * e * e * (1.0 + e)) / (Dp * Dp);
+    double Dn = e * (e + 2.0) + 2.0;
+    double P = ((e + 4.0) * e + (6.0 + 4.0 * xc)) * e + 4.0 * (1.0 + xc);
+    double neg;
+    if (HI) {
+        /* P and D in double-double: P = ((e + 4) e + (6 + 4x)) e + 4 (1 + x) */
+        double el = c.el, Ah, Al, Bh, Bl, Ch, Cl, Fh, Fl, Ph, Pl, Gh, Gl, Dh, Dl;
+        k_add_dd(e, el, 4.0, 0.0, &Ah, &Al);
+        k_mul_dd(Ah, Al, e, el, &Bh, &Bl);
+        k_add_dd(Bh, Bl, 6.0, 4.0 * xc, &Ch, &Cl);
+        k_mul_dd(Ch, Cl, e, el, &Ch, &Cl);
+        k_two_sum(1.0, xc, &Fh, &Fl);
+        k_add_dd(Ch, Cl, 4.0 * Fh, 4.0 * Fl, &Ph, &Pl);
+        k_add_dd(e, el, 2.0, 0.0, &Gh, &Gl);
+        k_mul_dd(Gh, Gl, e, el, &Gh, &Gl);
+        k_add_dd(Gh, Gl, 2.0, 0.0, &Dh, &Dl);
+        double oh, ol, nh, nl, d2h, d2l, corr;
+        k_one_p(&c, HI, &oh, &ol);
+        k_mul_dd(oh, ol, Ph, Pl, &nh, &nl);
+        k_mul_dd(Dh, Dl, Dh, Dl, &d2h, &d2l);
+        double q = k_div(nh, nl, d2h, d2l, HI, &corr);
+        neg = k_scale(q + corr, c.kd, HI);
+    } else {
+        neg = k_scale((1.0 + c.ph) * P / (Dn * Dn), c.kd, HI);
+    }
+    double y = x >= 0.0 ? pos : neg;
+    return K_ROOT(MISH, x, y);
+}
+
+/* S sigma (2 + x (sigma(-x) - 2 T sigma)), S = sech^2(softplus x), T = tanh(softplus x) */
+KINLINE double k_mish_grad2(double x, const int HI)
+{
+    ksig c = k_sig_ctx(-K_FABS(x), 0.0, HI);
+    double e = c.eh, m = 1.0 + c.ph;
+    double xc = k_clamp(x, -800.0, 800.0);
+    double Dp = 1.0 + 2.0 * e + 2.0 * e * e;
+    double ip = 2.0 + xc * ((2.0 * e * e * e + 2.0 * e * e - 3.0 * e - 2.0) / (Dp * (1.0 + e)));
+    double pos = 4.0 * (1.0 + e) * m * m * ip / (Dp * Dp);
+    double Dn = e * e + 2.0 * e + 2.0;
+    double in = 2.0 + xc * ((Dn - 2.0 * e * e * (e + 2.0)) / (Dn * (1.0 + e)));
+    double neg = 4.0 * m * (1.0 + e) * in / (Dn * Dn);
+    int p = x >= 0.0;
+    return k_scale(p ? pos : neg, p ? 2.0 * c.kd : c.kd, HI);
+}
+
+/* ----------------------------------------------------------------- gelu (exact) */
+/* Phi(-u) = 2^*kd (*qh + *ql) for u = |x| (clamped to 40) and phi(x) = 2^*kd *ph_;
+ * Phi(-u) = exp(-u^2/2) erfcx(u/sqrt2) / 2, erfcx from a Chebyshev series in
+ * Y = (u - K) / (u + K);  x^2 split exactly so exp(-x^2/2) keeps full accuracy. */
+KINLINE void k_gelu_parts(double x, const int HI, double *qh, double *ql, double *kd,
+                          double *phi, double *uc_out)
+{
+    double UC = HI ? 40.0 : 20.0;
+    double uc = K_FABS(x);
+    uc = uc > UC ? UC : uc;
+    double s2h, s2l;
+    k_two_prod(uc, uc, &s2h, &s2l);
+    double k, pph, ppl;
+    k_exp_parts(-0.5 * s2h, HI ? -0.5 * s2l : 0.0, HI, &k, &pph, &ppl);
+    /* F = sum c_k T_k(t), t = TA Y + TB, Y = (u - K) / (u + K).  HI: t as a double-double,
+     * c0..c3 T0..T3 in double-double, the small tail k >= 4 by Clenshaw at th plus the
+     * first-order term rest'(th) tl (the rounding of t alone would cost ~2 ULP near u = 0). */
+    double den = K_ERFCX_K + uc, Fh, Fl, t;
+    if (HI) {
+        double dnl, nuh, nul, Yl, corr0;
+        k_two_sum(K_ERFCX_K, uc, &den, &dnl);
+        k_two_sum(uc, -K_ERFCX_K, &nuh, &nul);
+        double Yh = k_div(nuh, nul, den, dnl, HI, &corr0);
+        Yl = corr0;
+        double p0, e0, th, e2;
+        k_two_prod(K_ERFCX_TA, Yh, &p0, &e0);
+        e0 += K_ERFCX_TA * Yl + K_ERFCX_TA_L * Yh;
+        k_two_sum(p0, K_ERFCX_TB, &th, &e2);
+        double tl = (e2 + e0) + K_ERFCX_TB_L;
+        t = th + tl;
+        tl = (th - t) + tl;
+        th = t;
+        /* T2 = 2t^2 - 1, T3 = t (2 T2 - 1) */
+        double a, ae, T2h, T2e, Ah, Ae, T3h, T3l;
+        k_two_prod(2.0 * th, th, &a, &ae);
+        k_two_sum(a, -1.0, &T2h, &T2e);
+        double T2l = (T2e + ae) + 4.0 * th * tl;
+        k_two_sum(2.0 * T2h, -1.0, &Ah, &Ae);
+        k_mul_dd(th, tl, Ah, Ae + 2.0 * T2l, &T3h, &T3l);
+        /* tail k >= 4 */
+        double b1 = 0.0, b2 = 0.0;
+#pragma GCC unroll 40
+        for (int i = K_ERFCX_N - 1; i >= 4; i--) {
+            double b0 = KFMA(2.0 * th, b1, k_erfcx_c[i] - b2);
+            b2 = b1;
+            b1 = b0;
+        }
+        double T4 = 2.0 * th * T3h - T2h;
+        double rest = b1 * T4 - b2 * T3h;
+        /* rest'(th) = sum_{k>=4} k c_k U_{k-1}(th) */
+        double U0 = 1.0, U1 = 2.0 * th, U2 = 2.0 * th * U1 - 1.0, drest = 0.0;
+#pragma GCC unroll 16
+        for (int k = 4; k <= K_ERFCX_ND; k++) {
+            double U3 = 2.0 * th * U2 - U1; /* U_{k-1} */
+            drest = KFMA(k_erfcx_dc[k - 1], U3, drest);
+            U0 = U1;
+            U1 = U2;
+            U2 = U3;
+        }
+        (void)U0;
+        /* leading terms */
+        double s1, e1, s2, e2b, s3, e3, S, E, lo;
+        k_two_prod(k_erfcx_c[1], th, &s1, &e1);
+        e1 += k_erfcx_c[1] * tl + k_erfcx_cl[1] * th;
+        k_two_prod(k_erfcx_c[2], T2h, &s2, &e2b);
+        e2b += k_erfcx_c[2] * T2l + k_erfcx_cl[2] * T2h;
+        k_two_prod(k_erfcx_c[3], T3h, &s3, &e3);
+        e3 += k_erfcx_c[3] * T3l + k_erfcx_cl[3] * T3h;
+        k_two_sum(k_erfcx_c[0], s1, &S, &E);
+        lo = E + k_erfcx_cl[0];
+        k_two_sum(S, s2, &S, &E);
+        lo += E;
+        k_two_sum(S, s3, &S, &E);
+        lo += E;
+        lo += ((e1 + e2b) + e3) + KFMA(drest, tl, rest);
+        Fh = S + lo;
+        Fl = (S - Fh) + lo;
+    } else {
+        double inv = 1.0 / den;
+        double Y = (uc - K_ERFCX_K) * inv;
+        t = KFMA(Y, K_ERFCX_TA, K_ERFCX_TB);
+        double b1 = 0.0, b2 = 0.0;
+#pragma GCC unroll 40
+        for (int i = K_ERFCX_N - 1; i >= 1; i--) {
+            double b0 = KFMA(2.0 * t, b1, k_erfcx_c[i] - b2);
+            b2 = b1;
+            b1 = b0;
+        }
+        Fh = KFMA(t, b1, k_erfcx_c[0] - b2);
+        Fl = 0.0;
+    }
+    /* Q = (1 + p) F / (2 (K + u)) */
+    double oh = 1.0 + pph;
+    double ol = HI ? ((1.0 - oh) + pph) + ppl : 0.0;
+    double nh, nl, corr;
+    if (HI) {
+        k_mul_dd(oh, ol, Fh, Fl, &nh, &nl);
+    } else {
+        nh = oh * Fh;
+        nl = 0.0;
+    }
+    double dh = 2.0 * den;
+    double dl = 0.0;
+    if (HI) {
+        double dd_, dl_;
+        k_two_sum(K_ERFCX_K, uc, &dd_, &dl_);
+        dl = 2.0 * dl_;
+    }
+    *qh = k_div(nh, nl, dh, dl, HI, &corr);
+    *ql = corr;
+    *kd = k;
+    *phi = (oh + ol) * K_INV_SQRT_2PI;
+    *uc_out = uc;
+}
+
+KINLINE double k_gelu(double x, const int HI)
+{
+    double qh, ql, kd, phi, uc, r;
+    k_gelu_parts(x, HI, &qh, &ql, &kd, &phi, &uc);
+    double xc = k_clamp(x, HI ? -40.0 : -20.0, K_INF);
+    int neg = x < 0.0;
+    /* x < 0: x Q 2^kd;  x >= 0: x (1 - Q 2^kd) */
+    double q2 = k_scale(qh, kd, HI), q2l = k_scale(ql, kd, HI);
+    double oh = 1.0 - q2;
+    double ol = ((1.0 - oh) - q2) - q2l;
+    double mh = neg ? qh : oh, ml = neg ? ql : ol;
+    if (HI) {
+        double p, e;
+        k_two_prod(xc, mh, &p, &e);
+        r = p + (e + xc * ml);
+    } else {
+        r = xc * mh;
+    }
+    r = neg ? k_scale(r, kd, HI) : r;
+    return xc == K_INF ? xc : r;
+}
+
+/* Phi(x) + x phi(x):  x < 0: 2^kd (Q - u phi);  x >= 0: 1 - Q + x phi */
+KINLINE double k_gelu_grad(double x, const int HI)
+{
+    double qh, ql, kd, phi, uc;
+    k_gelu_parts(x, HI, &qh, &ql, &kd, &phi, &uc);
+    double up, ue, nh_, ne_;
+    k_two_prod(uc, phi, &up, &ue);
+    k_two_sum(qh, -up, &nh_, &ne_);
+    double neg = k_scale(nh_ + ((ne_ - ue) + ql), kd, HI);
+    double q2 = k_scale(qh, kd, HI), ph2 = k_scale(phi, kd, HI);
+    double pos = (1.0 - q2) + uc * ph2;
+    double y = x < 0.0 ? neg : pos;
+    y = K_ISNAN(x) ? x : y;
+    return K_ROOT(GELU, x, y);
+}
+
+/* phi(x) (2 - x^2) */
+KINLINE double k_gelu_grad2(double x, const int HI)
+{
+    double UC = HI ? 40.0 : 20.0;
+    double uc = K_FABS(x);
+    uc = uc > UC ? UC : uc;
+    double s2h, s2l;
+    k_two_prod(uc, uc, &s2h, &s2l);
+    double k, pph, ppl;
+    k_exp_parts(-0.5 * s2h, HI ? -0.5 * s2l : 0.0, HI, &k, &pph, &ppl);
+    double v = ((1.0 + pph) * K_INV_SQRT_2PI) * ((2.0 - s2h) - s2l);
+    v = k_scale(v, k, HI);
+    return K_ISNAN(x) ? x : v;
+}
+
+/* ----------------------------------------------------------------- gelu (tanh form) */
+/* v = 2 sqrt(2/pi) (x + 0.044715 x^3) = vh + vl for |x| <= 40; dv = dv/dx */
+KINLINE void k_gt_v(double xc, const int HI, double *vh, double *vl, double *dv)
+{
+    double x2h, x2l;
+    k_two_prod(xc, xc, &x2h, &x2l);
+    if (HI) {
+        double t, te, wh, we;
+        k_two_prod(K_GT_C3_H, x2h, &t, &te);
+        te += K_GT_C3_L * x2h + K_GT_C3_H * x2l;
+        k_two_sum(K_GT_C1_H, t, &wh, &we);
+        double wl = (we + te) + K_GT_C1_L;
+        double p, e;
+        k_two_prod(xc, wh, &p, &e);
+        double lo = e + xc * wl;
+        *vh = p + lo;
+        *vl = (p - *vh) + lo;
+    } else {
+        *vh = xc * (K_GT_C1_H + K_GT_C3_H * x2h);
+        *vl = 0.0;
+    }
+    *dv = K_GT_C1_H + 3.0 * K_GT_C3_H * x2h;
+}
+
+KINLINE double k_gelu_tanh(double x, const int HI)
+{
+    double xc = k_clamp(x, -40.0, 40.0);
+    double vh, vl, dv, yh, yl, ks, r;
+    ksig c;
+    k_gt_v(xc, HI, &vh, &vl, &dv);
+    k_sigmoid_core(vh, vl, HI, &c, &yh, &yl, &ks);
+    if (HI) {
+        double p, e;
+        k_two_prod(xc, yh, &p, &e);
+        r = p + (e + xc * yl);
+    } else {
+        r = xc * yh;
+    }
+    r = k_scale(r, ks, HI);
+    return x > 40.0 ? x : r;
+}
+
+/* sigma(v) + x sigma'(v) v':  v >= 0: (d + x v' e) / d^2;  v < 0: e (d + x v') / d^2 */
+KINLINE double k_gelu_tanh_grad(double x, const int HI)
+{
+    double xc = k_clamp(x, -40.0, 40.0);
+    double vh, vl, dv, y;
+    k_gt_v(xc, HI, &vh, &vl, &dv);
+    ksig c = k_sig_ctx(-K_FABS(vh), vh > 0.0 ? -vl : vl, HI);
+    int p = vh >= 0.0;
+    if (HI) {
+        /* dv = C1 + 3 C3 x^2 and x dv as double-doubles */
+        double x2h, x2l, q, qe, th_, tl_, dvh, e, xdh, xdl;
+        k_two_prod(xc, xc, &x2h, &x2l);
+        k_two_prod(K_GT_C3_H, x2h, &q, &qe);
+        k_two_prod(3.0, q, &th_, &tl_);
+        k_two_sum(K_GT_C1_H, th_, &dvh, &e);
+        double dvl = (e + tl_) + 3.0 * (qe + K_GT_C3_L * x2h + K_GT_C3_H * x2l) + K_GT_C1_L;
+        k_two_prod(xc, dvh, &xdh, &xdl);
+        xdl += xc * dvl;
+        /* neg: (1 + p)(d + x dv);  pos: d + x dv e */
+        double Sh, Se, oh, ol, nh, nl, a, ae, Ph, Pe, d2h, d2l, corr;
+        k_two_sum(c.dh, xdh, &Sh, &Se);
+        Se += c.dl + xdl;
+        k_one_p(&c, HI, &oh, &ol);
+        k_mul_dd(oh, ol, Sh, Se, &nh, &nl);
+        k_two_prod(xdh, c.eh, &a, &ae);
+        k_two_sum(c.dh, a, &Ph, &Pe);
+        Pe += (ae + c.dl) + xdl * c.eh + xdh * c.el;
+        k_mul_dd(c.dh, c.dl, c.dh, c.dl, &d2h, &d2l);
+        double r = k_div(p ? Ph : nh, p ? Pe : nl, d2h, d2l, HI, &corr);
+        y = k_scale(r + corr, p ? 0.0 : c.kd, HI);
+    } else {
+        double d = c.dh, d2 = d * d;
+        double xd = xc * dv;
+        double pos = (d + xd * c.eh) / d2;
+        double neg = k_scale((1.0 + c.ph) * (d + xd) / d2, c.kd, HI);
+        y = p ? pos : neg;
+    }
+    y = x > 40.0 ? 1.0 : y;
+    return K_ROOT(GELU_TANH, x, y);
+}
+
+/* sigma'(v) (2 v' + x (sigma''(v)/sigma'(v) v'^2 + v'')), sigma''/sigma' = -sign(v)(1-e)/(1+e) */
+KINLINE double k_gelu_tanh_grad2(double x, const int HI)
+{
+    double xc = k_clamp(x, -40.0, 40.0);
+    double vh, vl, dv;
+    k_gt_v(xc, HI, &vh, &vl, &dv);
+    ksig c = k_sig_ctx(-K_FABS(vh), 0.0, HI);
+    double mh, ml;
+    k_em1(&c, HI, &mh, &ml);
+    double d = c.dh;
+    double r = vh > 0.0 ? mh / d : -mh / d;
+    double inner = 2.0 * dv + xc * (r * dv * dv + 6.0 * K_GT_C3_H * xc);
+    double v = k_scale(((1.0 + c.ph) / (d * d)) * inner, c.kd, HI);
+    return x > 40.0 ? 0.0 : v;
+}
+
+/* ----------------------------------------------------------------- elu / selu */
+KINLINE ksig k_elu_ctx(double x, const int HI)
+{
+    double a = x > 0.0 ? 0.0 : x; /* NaN stays */
+    return k_sig_ctx(a, 0.0, HI);
+}
+
+KINLINE double k_elu(double x, double alpha, const int HI)
+{
+    ksig c = k_elu_ctx(x, HI);
+    double mh, ml, r;
+    k_em1(&c, HI, &mh, &ml);
+    if (HI) {
+        double p, e;
+        k_two_prod(alpha, mh, &p, &e);
+        r = p + (e + alpha * ml);
+    } else {
+        r = alpha * mh;
+    }
+    return x > 0.0 ? x : r;
+}
+
+KINLINE double k_elu_exp(const ksig *c, double ah, double al, const int HI)
+{
+    /* (ah + al) * exp(x) for x <= 0 */
+    double r = HI ? KFMA(ah, c->ph, KFMA(al, 1.0 + c->ph, ah * c->pl)) + ah : ah * (1.0 + c->ph);
+    return k_scale(r, c->kd, HI);
+}
+
+KINLINE double k_elu_grad(double x, double alpha, const int HI)
+{
+    ksig c = k_elu_ctx(x, HI);
+    double r = k_elu_exp(&c, alpha, 0.0, HI);
+    return x > 0.0 ? 1.0 : r;
+}
+
+KINLINE double k_elu_grad2(double x, double alpha, const int HI)
+{
+    ksig c = k_elu_ctx(x, HI);
+    double r = k_elu_exp(&c, alpha, 0.0, HI);
+    return x > 0.0 ? 0.0 : r;
+}
+
+KINLINE double k_selu(double x, const int HI)
+{
+    ksig c = k_elu_ctx(x, HI);
+    double mh, ml, r;
+    k_em1(&c, HI, &mh, &ml);
+    if (HI) {
+        double p, e;
+        k_two_prod(K_SELU_SA_H, mh, &p, &e);
+        r = p + (e + (K_SELU_SA_H * ml + K_SELU_SA_L * mh));
+    } else {
+        r = K_SELU_SA_H * mh;
+    }
+    return x > 0.0 ? K_SELU_SCALE * x : r;
+}
+
+KINLINE double k_selu_grad(double x, const int HI)
+{
+    ksig c = k_elu_ctx(x, HI);
+    double r = k_elu_exp(&c, K_SELU_SA_H, K_SELU_SA_L, HI);
+    return x > 0.0 ? K_SELU_SCALE : r;
+}
+
+KINLINE double k_selu_grad2(double x, const int HI)
+{
+    ksig c = k_elu_ctx(x, HI);
+    double r = k_elu_exp(&c, K_SELU_SA_H, K_SELU_SA_L, HI);
+    return x > 0.0 ? 0.0 : r;
+}
+
+/* ----------------------------------------------------------------- piecewise linear */
+#define K_NANPASS(x, v) (K_ISNAN(x) ? (x) : (v))
+
+KINLINE double k_relu(double x, const int HI) { (void)HI; return x > 0.0 ? x : K_NANPASS(x, 0.0); }
+KINLINE double k_relu_grad(double x, const int HI) { (void)HI; return x > 0.0 ? 1.0 : K_NANPASS(x, 0.0); }
+KINLINE double k_zero_grad(double x) { return K_NANPASS(x, 0.0); }
+KINLINE double k_relu_grad2(double x, const int HI) { (void)HI; return k_zero_grad(x); }
+
+KINLINE double k_leaky_relu(double x, double a, const int HI)
+{
+    (void)HI;
+    double n = a == 0.0 ? K_NANPASS(x, 0.0) : x * a;
+    return x > 0.0 ? x : n;
+}
+KINLINE double k_leaky_relu_grad(double x, double a, const int HI)
+{
+    (void)HI;
+    return x > 0.0 ? 1.0 : K_NANPASS(x, a);
+}
+KINLINE double k_leaky_relu_grad2(double x, double a, const int HI)
+{
+    (void)HI;
+    (void)a;
+    return k_zero_grad(x);
+}
+
+KINLINE double k_relu6(double x, const int HI)
+{
+    (void)HI;
+    double t = x > 0.0 ? x : K_NANPASS(x, 0.0);
+    return t > 6.0 ? 6.0 : t;
+}
+KINLINE double k_relu6_grad(double x, const int HI)
+{
+    (void)HI;
+    return (x > 0.0 && x < 6.0) ? 1.0 : K_NANPASS(x, 0.0);
+}
+KINLINE double k_relu6_grad2(double x, const int HI) { (void)HI; return k_zero_grad(x); }
+
+KINLINE double k_hard_sigmoid(double x, const int HI) { return k_relu6(x + 3.0, HI) / 6.0; }
+KINLINE double k_hard_sigmoid_grad(double x, const int HI)
+{
+    (void)HI;
+    return (x > -3.0 && x < 3.0) ? 1.0 / 6.0 : K_NANPASS(x, 0.0);
+}
+KINLINE double k_hard_sigmoid_grad2(double x, const int HI) { (void)HI; return k_zero_grad(x); }
+
+KINLINE double k_hard_swish(double x, const int HI)
+{
+    (void)HI;
+    double xc = k_clamp(x, -4.0, 4.0);
+    double mid = xc * (xc + 3.0) / 6.0;
+    double r = x >= 3.0 ? x : mid;
+    return x <= -3.0 ? 0.0 : r;
+}
+KINLINE double k_hard_swish_grad(double x, const int HI)
+{
+    (void)HI;
+    double xc = k_clamp(x, -4.0, 4.0);
+    double r = x < 3.0 ? xc / 3.0 + 0.5 : K_NANPASS(x, 1.0);
+    return x <= -3.0 ? 0.0 : r;
+}
+KINLINE double k_hard_swish_grad2(double x, const int HI)
+{
+    (void)HI;
+    return (x > -3.0 && x < 3.0) ? 1.0 / 3.0 : K_NANPASS(x, 0.0);
+}
+
+KINLINE double k_step(double x, const int HI) { (void)HI; return x > 0.0 ? 1.0 : K_NANPASS(x, 0.0); }
+KINLINE double k_step_grad(double x, const int HI) { (void)HI; return k_zero_grad(x); }
+KINLINE double k_step_grad2(double x, const int HI) { (void)HI; return k_zero_grad(x); }
+
+/* ----------------------------------------------------------------- fused */
+KINLINE void k_sigmoid_value_and_grad(double x, const int HI, double *y, double *g)
+{
+    *y = k_sigmoid(x, HI);
+    *g = k_sigmoid_grad(x, HI);
+}
+
+/* loss = max(x,0) - x t + log1p(exp(-|x|)), grad = sigma(x) - t; exact limits at +-inf */
+KINLINE void k_bce_with_logits(double x, double t, const int HI, double *loss, double *grad)
+{
+    ksig c = k_sig_ctx(-K_FABS(x), 0.0, HI);
+    double Lh, Ll;
+    k_log1p01(c.eh, c.el, HI, &Lh, &Ll);
+    double onh, onl;
+    k_one_p(&c, HI, &onh, &onl);
+    double tl = k_scale(onh + onl, c.kd, HI); /* e itself: log1p(e) = e in the tail */
+    int tail = c.kd < (HI ? -60.0 : -30.0);
+    Lh = tail ? tl : Lh;
+    Ll = tail ? 0.0 : Ll;
+    double omt = 1.0 - t;
+    double ap = omt == 0.0 ? 0.0 : x * omt;
+    double an = t == 0.0 ? 0.0 : -x * t;
+    double A = x > 0.0 ? ap : an;
+    if (HI) {
+        double S, E;
+        k_two_sum(A, Lh, &S, &E);
+        double lo = E + Ll;
+        lo = (K_FABS(S) < K_INF) ? lo : 0.0;
+        *loss = S + lo;
+    } else {
+        *loss = A + Lh;
+    }
+    /* sigma(-|x|) = e / (1 + e), scaled */
+    double corr;
+    double sm = k_div(onh, onl, c.dh, c.dl, HI, &corr);
+    sm = k_scale(sm + corr, c.kd, HI);
+    *grad = x > 0.0 ? omt - sm : sm - t;
+}
+
+#endif

@@ -1,0 +1,228 @@
+/* Vector loops and the kernel table of one instruction-set variant.
+ *
+ * Included once per variant by kern_base.c / kern_avx2.c / kern_avx512.c with
+ * KVARIANT set to the variant's name; the target pragma of the including file decides
+ * the instruction set the loops are vectorised for.  Each loop is a plain counted loop
+ * over contiguous data with `#pragma omp simd` (compiled with -fopenmp-simd): the element
+ * functions are branch-free, so GCC turns the selects into blends.
+ */
+#include "klist.h"
+#include "kfuncs.h"
+
+#define K_CAT2(a, b) a##_##b
+#define K_CAT(a, b) K_CAT2(a, b)
+#define KV(name) K_CAT(name, KVARIANT)
+
+#if defined(_OPENMP) || defined(__GNUC__)
+#define KSIMD _Pragma("omp simd")
+#define KSIMD_SUM_S _Pragma("omp simd reduction(+ : S)")
+#else
+#define KSIMD
+#define KSIMD_SUM_S
+#endif
+
+#define DEF_U(NAME)                                                                          \
+    static void KV(NAME##_d)(const double *const *in, double *const *out, int ps, ptrdiff_t n) \
+    {                                                                                        \
+        const double *x = in[0];                                                             \
+        double *y = out[0];                                                                  \
+        (void)ps;                                                                            \
+        KSIMD for (ptrdiff_t i = 0; i < n; i++) y[i] = k_##NAME(x[i], 1);                    \
+    }                                                                                        \
+    static void KV(NAME##_f)(const float *const *in, float *const *out, int ps, ptrdiff_t n)  \
+    {                                                                                        \
+        const float *x = in[0];                                                              \
+        float *y = out[0];                                                                   \
+        (void)ps;                                                                            \
+        KSIMD for (ptrdiff_t i = 0; i < n; i++) y[i] = (float)k_##NAME((double)x[i], 0);     \
+    }
+
+#define DEF_B(NAME)                                                                          \
+    static void KV(NAME##_d)(const double *const *in, double *const *out, int ps, ptrdiff_t n) \
+    {                                                                                        \
+        const double *x = in[0], *a = in[1];                                                 \
+        double *y = out[0];                                                                  \
+        if (ps) {                                                                            \
+            const double av = a[0];                                                          \
+            KSIMD for (ptrdiff_t i = 0; i < n; i++) y[i] = k_##NAME(x[i], av, 1);            \
+        } else {                                                                             \
+            KSIMD for (ptrdiff_t i = 0; i < n; i++) y[i] = k_##NAME(x[i], a[i], 1);          \
+        }                                                                                    \
+    }                                                                                        \
+    static void KV(NAME##_f)(const float *const *in, float *const *out, int ps, ptrdiff_t n)  \
+    {                                                                                        \
+        const float *x = in[0], *a = in[1];                                                  \
+        float *y = out[0];                                                                   \
+        if (ps) {                                                                            \
+            const double av = a[0];                                                          \
+            KSIMD for (ptrdiff_t i = 0; i < n; i++) y[i] = (float)k_##NAME((double)x[i], av, 0); \
+        } else {                                                                             \
+            KSIMD for (ptrdiff_t i = 0; i < n; i++)                                          \
+                y[i] = (float)k_##NAME((double)x[i], (double)a[i], 0);                       \
+        }                                                                                    \
+    }
+
+#define DEF_T(NAME)                                                                          \
+    static void KV(NAME##_d)(const double *const *in, double *const *out, int ps, ptrdiff_t n) \
+    {                                                                                        \
+        const double *x = in[0], *a = in[1], *b = in[2];                                     \
+        double *y = out[0];                                                                  \
+        if (ps) {                                                                            \
+            const double av = a[0], bv = b[0];                                               \
+            KSIMD for (ptrdiff_t i = 0; i < n; i++) y[i] = k_##NAME(x[i], av, bv, 1);        \
+        } else {                                                                             \
+            KSIMD for (ptrdiff_t i = 0; i < n; i++) y[i] = k_##NAME(x[i], a[i], b[i], 1);    \
+        }                                                                                    \
+    }                                                                                        \
+    static void KV(NAME##_f)(const float *const *in, float *const *out, int ps, ptrdiff_t n)  \
+    {                                                                                        \
+        const float *x = in[0], *a = in[1], *b = in[2];                                      \
+        float *y = out[0];                                                                   \
+        if (ps) {                                                                            \
+            const double av = a[0], bv = b[0];                                               \
+            KSIMD for (ptrdiff_t i = 0; i < n; i++)                                          \
+                y[i] = (float)k_##NAME((double)x[i], av, bv, 0);                             \
+        } else {                                                                             \
+            KSIMD for (ptrdiff_t i = 0; i < n; i++)                                          \
+                y[i] = (float)k_##NAME((double)x[i], (double)a[i], (double)b[i], 0);         \
+        }                                                                                    \
+    }
+
+#define DEF_F12(NAME)                                                                        \
+    static void KV(NAME##_d)(const double *const *in, double *const *out, int ps, ptrdiff_t n) \
+    {                                                                                        \
+        const double *x = in[0];                                                             \
+        double *y = out[0], *g = out[1];                                                     \
+        (void)ps;                                                                            \
+        KSIMD for (ptrdiff_t i = 0; i < n; i++)                                              \
+        {                                                                                    \
+            double a, b;                                                                     \
+            k_##NAME(x[i], 1, &a, &b);                                                       \
+            y[i] = a;                                                                        \
+            g[i] = b;                                                                        \
+        }                                                                                    \
+    }                                                                                        \
+    static void KV(NAME##_f)(const float *const *in, float *const *out, int ps, ptrdiff_t n)  \
+    {                                                                                        \
+        const float *x = in[0];                                                              \
+        float *y = out[0], *g = out[1];                                                      \
+        (void)ps;                                                                            \
+        KSIMD for (ptrdiff_t i = 0; i < n; i++)                                              \
+        {                                                                                    \
+            double a, b;                                                                     \
+            k_##NAME((double)x[i], 0, &a, &b);                                               \
+            y[i] = (float)a;                                                                 \
+            g[i] = (float)b;                                                                 \
+        }                                                                                    \
+    }
+
+#define DEF_F22(NAME)                                                                        \
+    static void KV(NAME##_d)(const double *const *in, double *const *out, int ps, ptrdiff_t n) \
+    {                                                                                        \
+        const double *x = in[0], *t = in[1];                                                 \
+        double *y = out[0], *g = out[1];                                                     \
+        if (ps) {                                                                            \
+            const double tv = t[0];                                                          \
+            KSIMD for (ptrdiff_t i = 0; i < n; i++)                                          \
+            {                                                                                \
+                double a, b;                                                                 \
+                k_##NAME(x[i], tv, 1, &a, &b);                                               \
+                y[i] = a;                                                                    \
+                g[i] = b;                                                                    \
+            }                                                                                \
+        } else {                                                                             \
+            KSIMD for (ptrdiff_t i = 0; i < n; i++)                                          \
+            {                                                                                \
+                double a, b;                                                                 \
+                k_##NAME(x[i], t[i], 1, &a, &b);                                             \
+                y[i] = a;                                                                    \
+                g[i] = b;                                                                    \
+            }                                                                                \
+        }                                                                                    \
+    }                                                                                        \
+    static void KV(NAME##_f)(const float *const *in, float *const *out, int ps, ptrdiff_t n)  \
+    {                                                                                        \
+        const float *x = in[0], *t = in[1];                                                  \
+        float *y = out[0], *g = out[1];                                                      \
+        if (ps) {                                                                            \
+            const double tv = t[0];                                                          \
+            KSIMD for (ptrdiff_t i = 0; i < n; i++)                                          \
+            {                                                                                \
+                double a, b;                                                                 \
+                k_##NAME((double)x[i], tv, 0, &a, &b);                                       \
+                y[i] = (float)a;                                                             \
+                g[i] = (float)b;                                                             \
+            }                                                                                \
+        } else {                                                                             \
+            KSIMD for (ptrdiff_t i = 0; i < n; i++)                                          \
+            {                                                                                \
+                double a, b;                                                                 \
+                k_##NAME((double)x[i], (double)t[i], 0, &a, &b);                             \
+                y[i] = (float)a;                                                             \
+                g[i] = (float)b;                                                             \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+K_LIST(DEF_U, DEF_B, DEF_T, DEF_F12, DEF_F22)
+
+/* ----------------------------------------------------------------- softmax rows */
+/* shifted input s = x - max (as sh + *sl, exact) with the limits of actlab._axis: a +inf max
+ * gives 0 at the +inf entries and -inf elsewhere; a -inf max (row of -inf) is not subtracted. */
+KINLINE double k_shift(double x, double mf, int minf, double *sl)
+{
+    double s, e;
+    k_two_sum(x, -mf, &s, &e);
+    double si = x == K_INF ? 0.0 : -K_INF;
+    *sl = (minf || !(K_FABS(s) < K_INF)) ? 0.0 : e;
+    return minf ? si : s;
+}
+
+/* sum of exp(shifted) as 1 + T: the entries at the max contribute exactly 1 each, so
+ * T = (their count - 1) + sum of the others, and log(S) = log1p(T) stays relatively accurate
+ * when S is close to 1 (log_softmax of the max entry). */
+#define K_ROW_BODY(T_, LOADX, HI)                                                            \
+    double m = -K_INF;                                                                       \
+    int nan = 0;                                                                             \
+    for (ptrdiff_t i = 0; i < n; i++) {                                                      \
+        double v = LOADX;                                                                    \
+        m = v > m ? v : m;                                                                   \
+        nan |= K_ISNAN(v);                                                                   \
+    }                                                                                        \
+    if (nan)                                                                                 \
+        m = __builtin_nan("");                                                               \
+    int minf = m == K_INF;                                                                   \
+    double mf = (m == K_INF || m == -K_INF) ? 0.0 : m;                                       \
+    double S = 0.0, C = 0.0;                                                                 \
+    _Pragma("omp simd reduction(+ : S, C)") for (ptrdiff_t i = 0; i < n; i++)                \
+    {                                                                                        \
+        double v = LOADX, sl, sh = k_shift(v, mf, minf, &sl);                                \
+        double e = k_exp_neg(sh, sl, HI);                                                    \
+        S += sh == 0.0 ? 0.0 : e;                                                            \
+        C += sh == 0.0 ? 1.0 : 0.0;                                                          \
+    }                                                                                        \
+    double Tm1 = S + (C - 1.0);                                                              \
+    if (log) {                                                                               \
+        double lS = __builtin_log1p(Tm1);                                                    \
+        KSIMD for (ptrdiff_t i = 0; i < n; i++)                                              \
+        {                                                                                    \
+            double v = LOADX, sl, sh = k_shift(v, mf, minf, &sl);                            \
+            y[i] = (T_)((sh - lS) + sl);                                                     \
+        }                                                                                    \
+    } else {                                                                                 \
+        double Sall = 1.0 + Tm1;                                                             \
+        KSIMD for (ptrdiff_t i = 0; i < n; i++)                                              \
+        {                                                                                    \
+            double v = LOADX, sl, sh = k_shift(v, mf, minf, &sl);                            \
+            y[i] = (T_)(k_exp_neg(sh, sl, HI) / Sall);                                       \
+        }                                                                                    \
+    }
+
+static void KV(row_d)(const double *x, double *y, ptrdiff_t n, int log) { K_ROW_BODY(double, x[i], 1) }
+
+static void KV(row_f)(const float *x, float *y, ptrdiff_t n, int log) { K_ROW_BODY(float, (double)x[i], 0) }
+
+#define ENT_U(NAME) {KV(NAME##_d), KV(NAME##_f)},
+static const kpair KV(elems)[] = {K_LIST(ENT_U, ENT_U, ENT_U, ENT_U, ENT_U)};
+
+const kvariant KV(actlab_kvariant) = {K_STR(KVARIANT), KV(elems), KV(row_d), KV(row_f)};

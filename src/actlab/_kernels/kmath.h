@@ -1,0 +1,297 @@
+/* Branch-free double-precision building blocks of the actlab kernels.
+ *
+ * Everything here is `static inline` and written without branches or calls so that the
+ * loops of kimpl.h vectorise (selects become blends).  Two accuracy levels share the code
+ * through the compile-time flag HI:
+ *   HI = 1  float64 results: exp is returned unrounded as 2^k (1 + ph + pl), sums and
+ *           quotients carry a correction term (double-double), so the final result is
+ *           rounded once (well under 1 ULP);
+ *   HI = 0  float32 results computed in double: plain double arithmetic and shorter
+ *           polynomials (relative error ~1e-10, i.e. ~2^-9 of a float ULP).
+ *
+ * The only exponentials the kernels need have non-positive arguments a = -|z| (sigmoid
+ * family) or -x^2/2 (gelu), so exp never overflows; the left tails that go subnormal are
+ * scaled by 2^k in two steps so that they are rounded once.
+ */
+#ifndef ACTLAB_KMATH_H
+#define ACTLAB_KMATH_H
+
+#include <stdint.h>
+#include <string.h>
+#include "ktables.h"
+
+#if defined(__GNUC__)
+#define KINLINE static inline __attribute__((always_inline))
+#else
+#define KINLINE static inline
+#endif
+
+/* Hardware FMA available in this translation unit? (x86 variants set it via the target
+ * pragma; aarch64 always has it.)  Without it, exact products use Dekker's splitting. */
+#if defined(__FMA__) || defined(__aarch64__) || defined(__ARM_FEATURE_FMA)
+#define K_HAVE_FMA 1
+#define KFMA(a, b, c) __builtin_fma((a), (b), (c))
+#else
+#define K_HAVE_FMA 0
+#define KFMA(a, b, c) ((a) * (b) + (c))
+#endif
+
+#define K_SHIFT 0x1.8p52
+#define K_INF __builtin_inf()
+
+KINLINE double k_sel(int c, double a, double b) { return c ? a : b; }
+
+/* a*b = *p + *e exactly (|a|, |b| well inside the exponent range) */
+KINLINE void k_two_prod(double a, double b, double *p, double *e)
+{
+    double pp = a * b;
+#if K_HAVE_FMA
+    *e = KFMA(a, b, -pp);
+#else
+    double ca = 134217729.0 * a, cb = 134217729.0 * b;
+    double ah = ca - (ca - a), al = a - ah;
+    double bh = cb - (cb - b), bl = b - bh;
+    *e = ((ah * bh - pp) + ah * bl + al * bh) + al * bl;
+#endif
+    *p = pp;
+}
+
+/* c - a*b with one rounding (or nearly: exact product then two roundings) */
+KINLINE double k_fnma(double a, double b, double c)
+{
+#if K_HAVE_FMA
+    return KFMA(-a, b, c);
+#else
+    double p, e;
+    k_two_prod(a, b, &p, &e);
+    return (c - p) - e;
+#endif
+}
+
+/* a+b = *s + *e exactly (Knuth) */
+KINLINE void k_two_sum(double a, double b, double *s, double *e)
+{
+    double ss = a + b;
+    double bb = ss - a;
+    *e = (a - (ss - bb)) + (b - bb);
+    *s = ss;
+}
+
+/* 2^k for integral k in [-1022, 1023] (built from the bits; no int conversion) */
+KINLINE double k_pow2i(double k)
+{
+    double t = k + K_SHIFT;
+    uint64_t u;
+    memcpy(&u, &t, 8);
+    u = (u + 1023u) << 52;
+    double r;
+    memcpy(&r, &u, 8);
+    return r;
+}
+
+/* y * 2^k for integral k in [-1100, 0] (HI) or [-300, 0] (!HI), rounded once */
+KINLINE double k_scale(double y, double k, const int HI)
+{
+    if (!HI)
+        return y * k_pow2i(k);
+    k = k < -1100.0 ? -1100.0 : k; /* below that the result is 0 anyway */
+    double k1 = k > -1000.0 ? k : -1000.0;
+    double k2 = k - k1;
+    return (y * k_pow2i(k1)) * k_pow2i(k2);
+}
+
+/* exp(ah + al) = 2^kd (1 + ph + pl) for ah in [-760, 0] (NaN propagates into ph).
+ * Cody-Waite reduction with a 42-bit ln2 head (k*LN2HI exact), Taylor polynomial of
+ * expm1 on |r| <= ln2/2: degree 13 (HI, error < 2^-56) or 8 (!HI, < 2^-30). */
+KINLINE void k_exp_parts(double ah, double al, const int HI, double *kd, double *ph, double *pl)
+{
+    double k = (ah * K_INVLN2 + K_SHIFT) - K_SHIFT;
+    double rh = ah - k * K_LN2HI; /* exact */
+    if (HI) {
+        double t = al - k * K_LN2LO;
+        double r = rh + t, rl = (rh - r) + t;
+        double q = 1.0 / 6227020800.0;
+        q = KFMA(q, r, 1.0 / 479001600.0);
+        q = KFMA(q, r, 1.0 / 39916800.0);
+        q = KFMA(q, r, 1.0 / 3628800.0);
+        q = KFMA(q, r, 1.0 / 362880.0);
+        q = KFMA(q, r, 1.0 / 40320.0);
+        q = KFMA(q, r, 1.0 / 5040.0);
+        q = KFMA(q, r, 1.0 / 720.0);
+        q = KFMA(q, r, 1.0 / 120.0);
+        q = KFMA(q, r, 1.0 / 24.0);
+        q = KFMA(q, r, 1.0 / 6.0);
+        q = KFMA(q, r, 0.5);
+        double x2 = KFMA(r * r, q, KFMA(rl, r, rl)); /* r^2 q + rl (1 + r) */
+        double p = r + x2;
+        *pl = (r - p) + x2;
+        *ph = p;
+    } else {
+        double r = rh - k * K_LN2LO;
+        double q = 1.0 / 40320.0;
+        q = KFMA(q, r, 1.0 / 5040.0);
+        q = KFMA(q, r, 1.0 / 720.0);
+        q = KFMA(q, r, 1.0 / 120.0);
+        q = KFMA(q, r, 1.0 / 24.0);
+        q = KFMA(q, r, 1.0 / 6.0);
+        q = KFMA(q, r, 0.5);
+        *ph = KFMA(r * r, q, r);
+        *pl = 0.0;
+    }
+    *kd = k;
+}
+
+/* exp(a) for a <= 0 (any, incl. -inf, NaN), correctly scaled into the subnormal range */
+KINLINE double k_exp_neg(double ah, double al, const int HI)
+{
+    double lim = HI ? -760.0 : -200.0;
+    int c = ah < lim;
+    double a = k_sel(c, lim, ah), b = k_sel(c, 0.0, al);
+    double kd, ph, pl;
+    k_exp_parts(a, b, HI, &kd, &ph, &pl);
+    double r = k_scale(1.0 + (ph + pl), kd, HI);
+    return (!HI && c) ? 0.0 : r; /* HI: 2^-1097 already rounds to 0 */
+}
+
+/* Quotient (nh + nl) / (dh + dl): returns y0, *corr such that y0 + *corr is the quotient
+ * to ~2^-104 relative (HI); plain division for !HI. One division either way. */
+KINLINE double k_div(double nh, double nl, double dh, double dl, const int HI, double *corr)
+{
+    if (!HI) {
+        *corr = 0.0;
+        return nh / dh;
+    }
+    double inv = 1.0 / dh;
+    double y0 = nh * inv;
+    double res = k_fnma(y0, dh, nh) + (nl - y0 * dl);
+    *corr = res * inv;
+    return y0;
+}
+
+/* (ah + al) * (bh + bl) as a double-double */
+KINLINE void k_mul_dd(double ah, double al, double bh, double bl, double *h, double *l)
+{
+    double p, e;
+    k_two_prod(ah, bh, &p, &e);
+    e += ah * bl + al * bh;
+    *h = p + e;
+    *l = (p - *h) + e;
+}
+
+/* (ah + al) + (bh + bl) as a double-double */
+KINLINE void k_add_dd(double ah, double al, double bh, double bl, double *h, double *l)
+{
+    double S, E;
+    k_two_sum(ah, bh, &S, &E);
+    E += al + bl;
+    *h = S + E;
+    *l = (S - *h) + E;
+}
+
+/* Context shared by the sigmoid family: for a = -|z| (ah + al),
+ *   e = exp(a) = 2^kd (1 + ph + pl) = eh + el (eh, el exact when kd >= -200),
+ *   d = 1 + e  = dh + dl. */
+typedef struct {
+    double kd, ph, pl, s, eh, el, dh, dl;
+} ksig;
+
+KINLINE ksig k_sig_ctx(double ah, double al, const int HI)
+{
+    ksig c;
+    double lim = HI ? -760.0 : -200.0;
+    int cl = ah < lim;
+    double a = k_sel(cl, lim, ah), b = k_sel(cl, 0.0, al);
+    k_exp_parts(a, b, HI, &c.kd, &c.ph, &c.pl);
+    double kc = c.kd > -200.0 ? c.kd : -200.0;
+    c.s = k_pow2i(kc);
+    if (HI) {
+        double nh = 1.0 + c.ph;
+        double nl = ((1.0 - nh) + c.ph) + c.pl;
+        c.eh = c.s * nh;
+        c.el = c.s * nl;
+        double dh = 1.0 + c.eh;
+        c.dl = ((1.0 - dh) + c.eh) + c.el;
+        c.dh = dh;
+    } else {
+        c.eh = c.s * (1.0 + c.ph);
+        c.el = 0.0;
+        c.dh = 1.0 + c.eh;
+        c.dl = 0.0;
+    }
+    return c;
+}
+
+/* 1 + ph + pl as a normalised double-double (the mantissa of e = 2^kd (1+p)) */
+KINLINE void k_one_p(const ksig *c, const int HI, double *h, double *l)
+{
+    double nh = 1.0 + c->ph;
+    *h = nh;
+    *l = HI ? ((1.0 - nh) + c->ph) + c->pl : 0.0;
+}
+
+/* expm1(a) = e - 1 as a double-double (a = -|z| of the context) */
+KINLINE void k_em1(const ksig *c, const int HI, double *h, double *l)
+{
+    if (HI) {
+        double hh, ll;
+        k_two_sum(-1.0, c->eh, &hh, &ll); /* e = eh + el exactly (kd >= -200) */
+        ll += c->el;
+        *h = hh + ll;
+        *l = (hh - *h) + ll;
+    } else {
+        *h = (c->s - 1.0) + c->s * c->ph;
+        *l = 0.0;
+    }
+}
+
+/* log1p(u) for u = uh + ul in [0, 1], as a double-double *h + *l.
+ * w = 1 + u is reduced to [sqrt(1/2), sqrt 2) by a factor 2, then
+ * log(1 + f) = 2 atanh(s), s = f / (2 + f), |s| <= 0.1716. */
+KINLINE void k_log1p01(double uh, double ul, const int HI, double *h, double *l)
+{
+    double wh = 1.0 + uh;
+    double wl = ((1.0 - wh) + uh) + ul;
+    int big = wh > K_SQRT2;
+    double m = k_sel(big, 0.5, 1.0), kl = k_sel(big, 1.0, 0.0);
+    double fh0 = wh * m - 1.0; /* exact */
+    double fl0 = wl * m;
+    double f = fh0 + fl0;
+    double fl = HI ? (fh0 - f) + fl0 : 0.0;
+    double dh = 2.0 + f;
+    double dl = HI ? ((2.0 - dh) + f) + fl : 0.0;
+    double corr;
+    double sh = k_div(f, fl, dh, dl, HI, &corr);
+    double z = sh * sh;
+    double T;
+    if (HI) {
+        T = 2.0 / 23.0;
+        T = KFMA(T, z, 2.0 / 21.0);
+        T = KFMA(T, z, 2.0 / 19.0);
+        T = KFMA(T, z, 2.0 / 17.0);
+        T = KFMA(T, z, 2.0 / 15.0);
+        T = KFMA(T, z, 2.0 / 13.0);
+        T = KFMA(T, z, 2.0 / 11.0);
+        T = KFMA(T, z, 2.0 / 9.0);
+        T = KFMA(T, z, 2.0 / 7.0);
+        T = KFMA(T, z, 2.0 / 5.0);
+        T = KFMA(T, z, 2.0 / 3.0);
+        double A = kl * K_LN2_H, B = 2.0 * sh;
+        double H, E;
+        k_two_sum(A, B, &H, &E);
+        double lo = E + (KFMA(sh * z, T, 2.0 * corr) + kl * K_LN2_L);
+        double L = H + lo;
+        *l = (H - L) + lo;
+        *h = L;
+    } else {
+        T = 2.0 / 13.0;
+        T = KFMA(T, z, 2.0 / 11.0);
+        T = KFMA(T, z, 2.0 / 9.0);
+        T = KFMA(T, z, 2.0 / 7.0);
+        T = KFMA(T, z, 2.0 / 5.0);
+        T = KFMA(T, z, 2.0 / 3.0);
+        *h = KFMA(sh * z, T, KFMA(kl, K_LN2_H, 2.0 * sh));
+        *l = 0.0;
+    }
+}
+
+#endif
