@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 TOUR_DIR ?= actlab-report
 
-.PHONY: tour test install test-deps bench lint clean
+.PHONY: tour test install test-deps bench sanitize clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ test: test-deps
 
 bench: install
 	$(BIN)/actlab bench
+
+# The kernel tests once under AddressSanitizer (a separate ASan build under build/asan).
+sanitize: test-deps
+	rm -rf build/asan
+	ACTLAB_SANITIZE=address $(BIN)/python setup.py -q build_ext --build-lib build/asan/lib --build-temp build/asan/tmp
+	mkdir -p build/asan/pkg && cp -r src/actlab build/asan/pkg/actlab
+	cp build/asan/lib/actlab/_kernels/_ufuncs*.so build/asan/pkg/actlab/_kernels/
+	PYTHONPATH=build/asan/pkg LD_PRELOAD="$$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 \
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_kernels.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info $(TOUR_DIR)

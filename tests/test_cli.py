@@ -107,9 +107,17 @@ def test_recommend_table(capsys):
         assert word in out
 
 
-def test_bench_without_checkout_is_one_line(capsys, monkeypatch, tmp_path):
-    import actlab.cli as cli
+def test_bench_without_kernels_is_one_line(capsys, monkeypatch):
+    from actlab import _kernels
 
-    monkeypatch.setattr(cli, "_find_benchmark", lambda: None)
+    monkeypatch.setattr(_kernels, "available", lambda: False)
     rc, _, err = run(capsys, "bench")
-    assert rc == 2 and len(err.strip().splitlines()) == 1 and "benchmarks/elementwise.py" in err
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "kernels are not built" in err
+
+
+def test_bench_prints_ratio_table(capsys):
+    rc, out, _ = run(capsys, "bench", "--sizes", "1000", "--dtype", "float64")
+    assert rc == 0
+    rows = [ln.split() for ln in out.splitlines() if ln.startswith("sigmoid ")]
+    assert rows and rows[0][1] == "float64" and rows[0][2] == "1000"
+    assert float(rows[0][3]) > 0  # a median time in ms

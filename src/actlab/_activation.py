@@ -121,8 +121,10 @@ class Activation:
         kernel_params: tuple[str, ...] = (),
         smooth: bool = True,
         saturating: bool = False,
+        validate: Callable[..., None] | None = None,
     ) -> None:
         self.name = name
+        self._validate = validate
         self._value, self._grad, self._grad2 = value, grad, grad2
         self.range = range
         self.zero_centered = zero_centered
@@ -148,6 +150,8 @@ class Activation:
         p = dict(self.params)
         for k, v in kwargs.items():
             p[k] = v if (v is None or isinstance(v, str)) else _check_param(k, v)
+        if self._validate is not None:
+            self._validate(**p)
         return p
 
     # -- evaluation -----------------------------------------------------------------

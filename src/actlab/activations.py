@@ -275,21 +275,18 @@ def _softplus_check(beta, threshold):
 
 
 def _softplus(x, beta=1.0, threshold=20.0):
-    _softplus_check(beta, threshold)
     with np.errstate(over="ignore"):
         z = beta * x
     return np.where(z > threshold, x, m.softplus(z) / beta)
 
 
 def _softplus_grad(x, beta=1.0, threshold=20.0):
-    _softplus_check(beta, threshold)
     with np.errstate(over="ignore"):
         z = beta * x
     return np.where(z > threshold, 1.0, m.sigmoid(z))
 
 
 def _softplus_grad2(x, beta=1.0, threshold=20.0):
-    _softplus_check(beta, threshold)
     with np.errstate(over="ignore"):
         z = beta * x
     return np.where(z > threshold, 0.0, beta * m.sigmoid_grad(z))
@@ -306,6 +303,7 @@ softplus = register(Activation(
              "Dugas et al. (2001); torch.nn.Softplus."),
     range=(0.0, np.inf), zero_centered=False, max_grad=1.0,
     params={"beta": 1.0, "threshold": 20.0}, kernel="softplus", kernel_params=("beta", "threshold"),
+    validate=_softplus_check,
     formula=r"\log(1+e^{x})", grad_formula=r"\sigma(x)",
 ))
 
@@ -459,7 +457,6 @@ def _sig_grad_dd(vh, vl):
 
 
 def _gelu(x, approximate="none"):
-    _gelu_check(approximate)
     xc = np.clip(x, -1e4, 1e4)
     xl = np.maximum(x, -1e4)
     if approximate == "tanh":  # 0.5 x (1 + tanh u) = x sigma(2u): no cancellation for x < 0
@@ -472,7 +469,6 @@ def _gelu(x, approximate="none"):
 
 
 def _gelu_grad(x, approximate="none"):
-    _gelu_check(approximate)
     xc = np.clip(x, -1e4, 1e4)
     if approximate == "tanh":
         vh, vl, dv, _ = _gelu_v(xc)
@@ -487,7 +483,6 @@ def _gelu_grad(x, approximate="none"):
 
 
 def _gelu_grad2(x, approximate="none"):
-    _gelu_check(approximate)
     xc = np.clip(x, -1e4, 1e4)
     if approximate == "tanh":
         vh, vl, dv, ddv = _gelu_v(xc)
@@ -508,7 +503,7 @@ gelu = register(Activation(
              "    >>> al.gelu([1.0], approximate='tanh')\n    array([0.84119199])",
              "Hendrycks & Gimpel, GELUs (2016); torch.nn.GELU."),
     range=(-0.16997120747990366, np.inf), zero_centered=False, max_grad=1.1289041451851547,
-    params={"approximate": "none"}, kernel="gelu",
+    params={"approximate": "none"}, kernel="gelu", validate=_gelu_check,
     formula=r"x\,\Phi(x)", grad_formula=r"\Phi(x)+x\,\varphi(x)",
 ))
 

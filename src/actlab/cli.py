@@ -268,28 +268,19 @@ def cmd_tour(args: argparse.Namespace) -> int:
     return 0
 
 
-def _find_benchmark() -> Path | None:
-    here = Path(__file__).resolve()
-    for base in (Path.cwd(), *here.parents):
-        cand = base / "benchmarks" / "elementwise.py"
-        if cand.is_file():
-            return cand
-    return None
-
-
 def cmd_bench(args: argparse.Namespace) -> int:
-    import importlib.util
+    from . import _kernels
+    from ._kernels import bench
 
-    path = _find_benchmark()
-    if path is None:
-        raise UsageError("benchmarks/elementwise.py not found: the benchmarks ship with the source "
-                         "checkout, run 'actlab bench' (or 'make bench') inside a clone of actlab")
-    spec = importlib.util.spec_from_file_location("actlab_bench_elementwise", path)
-    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    if not hasattr(mod, "main"):
-        raise UsageError(f"{path} has no main(argv) function")
-    return int(mod.main(list(args.bench_args)) or 0)
+    bench_args = ["--quick"] if args.quick else []
+    if args.sizes:
+        bench_args += ["--sizes", *map(str, args.sizes)]
+    for d in args.dtype or ():
+        bench_args += ["--dtype", d]
+    if not _kernels.available():
+        raise UsageError("the compiled kernels are not built; reinstall with a C compiler "
+                         "(pip install -e .) to benchmark them")
+    return int(bench.main(bench_args) or 0)
 
 
 # ------------------------------------------------------------------------------ parser
@@ -313,8 +304,9 @@ _EXAMPLES = {
                  "  actlab recommend binary\n  actlab recommend multi-label",
     "tour": "examples:\n  actlab tour                    writes actlab-report/index.html (< 2 min)\n"
             "  actlab tour -o /tmp/report --quick",
-    "bench": "examples:\n  actlab bench                   runs benchmarks/elementwise.py (source checkout)\n"
-             "  actlab bench -- --help         options of the benchmark script",
+    "bench": "examples:\n  actlab bench                   1K, 1M and 20M elements, float32 and float64\n"
+             "  actlab bench --quick           1K and 64K only (seconds)\n"
+             "  actlab bench --sizes 1000000 --dtype float32",
 }
 
 
@@ -385,9 +377,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.set_defaults(func=cmd_tour)
 
-    s = _sub(sub, "bench", "speed benchmarks (source checkout)",
-             "Run benchmarks/elementwise.py (ratio tables against numpy/scipy/torch).")
-    s.add_argument("bench_args", nargs=argparse.REMAINDER, help="passed to the benchmark script")
+    s = _sub(sub, "bench", "speed benchmarks of the kernels",
+             "Median times and ratios vs memcpy, NumPy, SciPy and torch (when installed), one process run.")
+    s.add_argument("--quick", action="store_true", help="small sizes only (1K, 64K)")
+    s.add_argument("--sizes", type=int, nargs="+", metavar="N", help="explicit element counts")
+    s.add_argument("--dtype", choices=["float32", "float64"], action="append",
+                   help="restrict to one dtype (repeatable)")
     s.set_defaults(func=cmd_bench)
     return p
 
