@@ -1,0 +1,266 @@
+"""Losses against torch (float64): values, d input, every reduction, weight/pos_weight/
+ignore_index/label_smoothing together; exact +-inf logits; bad targets."""
+
+from __future__ import annotations
+
+import itertools
+import zlib
+
+import numpy as np
+import pytest
+
+from actlab import nn
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _run(crit, x, target, dloss):
+    x_keep, t_keep = x.copy(), np.array(target, copy=True)
+    loss = crit.forward(x, target)
+    dx = crit.backward(dloss)
+    np.testing.assert_array_equal(x, x_keep)  # caller's arrays untouched
+    np.testing.assert_array_equal(target, t_keep)
+    return loss, dx
+
+
+def _ref(fn, x, dloss):
+    xt = torch.tensor(x, requires_grad=True)
+    lt = fn(xt)
+    lt.backward(torch.tensor(dloss, dtype=torch.float64))
+    return lt.detach().numpy(), xt.grad.numpy()
+
+
+def _check(ours, ref, rtol=1e-13):
+    (loss, dx), (lref, dxref) = ours, ref
+    assert np.shape(loss) == np.shape(lref)
+    assert dx.shape == dxref.shape
+    np.testing.assert_allclose(loss, lref, rtol=rtol, atol=1e-15)
+    np.testing.assert_allclose(dx, dxref, rtol=rtol, atol=1e-15 * max(1.0, np.abs(dxref).max()))
+
+
+def _dloss(rng, reduction, shape):
+    return rng.normal(size=shape) if reduction == "none" else np.array(rng.normal())
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_mse(reduction: str) -> None:
+    rng = np.random.default_rng(1)
+    x, t = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    d = _dloss(rng, reduction, (4, 3))
+    ours = _run(nn.MSELoss(reduction=reduction), x, t, d)
+    _check(ours, _ref(lambda xt: F.mse_loss(xt, torch.tensor(t), reduction=reduction), x, d))
+
+
+@pytest.mark.parametrize("reduction,weighted", list(itertools.product(REDUCTIONS, [False, True])))
+def test_bce(reduction: str, weighted: bool) -> None:
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0.01, 0.99, size=(5, 3))
+    t = rng.uniform(size=(5, 3))
+    t[0] = [0.0, 1.0, 1.0]
+    x[0] = [0.0, 1.0, 1e-300]  # clamped logs (-100) and the 1e-12 floor in the gradient
+    t[1, 0], x[1, 0] = 1.0, 0.0
+    w = rng.uniform(0.5, 2.0, size=3) if weighted else None
+    d = _dloss(rng, reduction, (5, 3))
+    ours = _run(nn.BCELoss(weight=w, reduction=reduction), x, t, d)
+    wt = None if w is None else torch.tensor(w)
+    _check(ours, _ref(lambda xt: F.binary_cross_entropy(xt, torch.tensor(t), weight=wt, reduction=reduction), x, d))
+
+
+@pytest.mark.parametrize("reduction,weighted,pos", list(itertools.product(REDUCTIONS, [False, True], [False, True])))
+def test_bce_with_logits(reduction: str, weighted: bool, pos: bool) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(scale=5.0, size=(6, 4))
+    x[0] = [-50.0, 50.0, -800.0, 800.0]
+    t = rng.uniform(size=(6, 4))
+    t[2] = [0.0, 1.0, 0.0, 1.0]
+    w = rng.uniform(0.5, 2.0, size=(6, 1)) if weighted else None
+    pw = rng.uniform(0.5, 3.0, size=4) if pos else None
+    d = _dloss(rng, reduction, (6, 4))
+    crit = nn.BCEWithLogitsLoss(weight=w, pos_weight=pw, reduction=reduction)
+    ours = _run(crit, x, t, d)
+    kw = dict(weight=None if w is None else torch.tensor(w), pos_weight=None if pw is None else torch.tensor(pw))
+    _check(ours, _ref(lambda xt: F.binary_cross_entropy_with_logits(xt, torch.tensor(t), reduction=reduction, **kw), x, d))
+
+
+def test_bce_with_logits_infinite_logits_exact() -> None:
+    x = np.array([np.inf, -np.inf, np.inf, -np.inf, np.inf])
+    t = np.array([1.0, 0.0, 1.0, 0.0, 0.0])
+    pw = np.array([2.0, 2.0, 1.0, 1.0, 1.0])
+    crit = nn.BCEWithLogitsLoss(reduction="none", pos_weight=pw)
+    with np.errstate(all="raise"):
+        loss = crit.forward(x, t)
+        dx = crit.backward()
+    np.testing.assert_array_equal(loss[:4], 0.0)
+    assert not np.signbit(loss[:4]).any()
+    assert loss[4] == np.inf  # +inf logit, target 0: the true loss is infinite
+    np.testing.assert_array_equal(dx, [0.0, 0.0, 0.0, 0.0, 1.0])
+    # mean over matching targets only: finite and exactly 0, gradient 0
+    m = nn.BCEWithLogitsLoss(weight=np.full(4, 3.0))
+    with np.errstate(all="raise"):
+        assert float(m.forward(x[:4], t[:4])) == 0.0
+        np.testing.assert_array_equal(m.backward(), np.zeros(4))
+    # torch returns NaN here (pytorch#49844); ours agrees with torch at huge finite logits
+    big = np.array([1e300, -1e300])
+    lt = F.binary_cross_entropy_with_logits(torch.tensor(big), torch.tensor(np.array([1.0, 0.0])), reduction="none")
+    np.testing.assert_array_equal(nn.BCEWithLogitsLoss(reduction="none").forward(big, np.array([1.0, 0.0])), lt.numpy())
+
+
+def _ce_case(rng, shape, ignore_index, frac_ignored=0.3):
+    C = shape[1] if len(shape) > 1 else shape[0]
+    tshape = (shape[:1] + shape[2:]) if len(shape) > 1 else ()
+    x = rng.normal(scale=3.0, size=shape)
+    t = rng.integers(0, C, size=tshape)
+    if tshape:
+        ign = rng.uniform(size=tshape) < frac_ignored
+        t = np.where(ign, ignore_index, t)
+        t.flat[0] = 0 if ignore_index != 0 else 1  # at least one kept target
+    elif t == ignore_index:  # unbatched: keep the single target (all-ignored is tested apart)
+        t = np.array(0)
+    return x, np.asarray(t), C
+
+
+CE_GRID = list(itertools.product(
+    [(7, 5), (3, 4, 2, 3), (5,)],  # (N,C), (N,C,d1,d2), unbatched (C,)
+    REDUCTIONS, [False, True], [-100, 2], [0.0, 0.15]))
+
+
+@pytest.mark.parametrize("shape,reduction,weighted,ignore_index,smoothing", CE_GRID)
+def test_cross_entropy_class_indices(shape, reduction, weighted, ignore_index, smoothing) -> None:
+    rng = np.random.default_rng(zlib.crc32(repr((shape, reduction, weighted, ignore_index, smoothing)).encode()))
+    x, t, C = _ce_case(rng, shape, ignore_index)
+    w = rng.uniform(0.2, 2.0, size=C) if weighted else None
+    crit = nn.CrossEntropyLoss(weight=w, ignore_index=ignore_index, reduction=reduction, label_smoothing=smoothing)
+    lshape = t.shape if reduction == "none" else ()
+    d = _dloss(rng, reduction, lshape)
+    ours = _run(crit, x, t, d)
+    wt = None if w is None else torch.tensor(w)
+    ref = _ref(lambda xt: F.cross_entropy(xt, torch.tensor(t), weight=wt, ignore_index=ignore_index,
+                                          reduction=reduction, label_smoothing=smoothing), x, d)
+    _check(ours, ref)
+    if reduction != "none":
+        assert nn.gradcheck(crit, [x, t], atol=1e-8, rtol=1e-6).ok
+
+
+@pytest.mark.parametrize("shape,reduction,weighted,smoothing",
+                         list(itertools.product([(6, 4), (2, 3, 5), (4,)], REDUCTIONS, [False, True], [0.0, 0.2])))
+def test_cross_entropy_probability_targets(shape, reduction, weighted, smoothing) -> None:
+    rng = np.random.default_rng(len(shape) * 100 + weighted * 10 + int(smoothing * 10))
+    x = rng.normal(scale=3.0, size=shape)
+    t = rng.dirichlet(np.ones(shape[1] if len(shape) > 1 else shape[0]), size=None if len(shape) == 1 else
+                      (shape[0],) + shape[2:])
+    if len(shape) == 3:
+        t = np.moveaxis(t, -1, 1)
+    t = np.ascontiguousarray(t)
+    C = shape[1] if len(shape) > 1 else shape[0]
+    w = rng.uniform(0.2, 2.0, size=C) if weighted else None
+    crit = nn.CrossEntropyLoss(weight=w, reduction=reduction, label_smoothing=smoothing)
+    lshape = t.shape[:1] + t.shape[2:] if (reduction == "none" and len(shape) > 1) else ()
+    d = _dloss(rng, reduction, lshape)
+    ours = _run(crit, x, t, d)
+    wt = None if w is None else torch.tensor(w)
+    _check(ours, _ref(lambda xt: F.cross_entropy(xt, torch.tensor(t), weight=wt, reduction=reduction,
+                                                 label_smoothing=smoothing), x, d))
+
+
+@pytest.mark.parametrize("shape,reduction,weighted", list(itertools.product([(7, 5), (3, 4, 6), (5,)], REDUCTIONS, [False, True])))
+def test_nll(shape, reduction, weighted) -> None:
+    rng = np.random.default_rng(len(shape) + 10 * weighted)
+    x, t, C = _ce_case(rng, shape, -100)
+    logp = np.log(np.exp(x) / np.exp(x).sum(axis=1 if len(shape) > 1 else 0, keepdims=True))
+    w = rng.uniform(0.2, 2.0, size=C) if weighted else None
+    crit = nn.NLLLoss(weight=w, reduction=reduction)
+    d = _dloss(rng, reduction, t.shape if reduction == "none" else ())
+    ours = _run(crit, logp, t, d)
+    wt = None if w is None else torch.tensor(w)
+    _check(ours, _ref(lambda xt: F.nll_loss(xt, torch.tensor(t), weight=wt, reduction=reduction), logp, d))
+
+
+def test_cross_entropy_extreme_logits_and_all_ignored() -> None:
+    x = np.array([[1000.0, -1000.0, 0.0], [-np.inf, 0.0, 1.0]])
+    t = np.array([0, 2])
+    crit = nn.CrossEntropyLoss(reduction="none")
+    with np.errstate(all="raise"):
+        loss = crit.forward(x, t)
+        dx = crit.backward()
+    ref = _ref(lambda xt: F.cross_entropy(xt, torch.tensor(t), reduction="none"), x, np.ones(2))
+    _check((loss, dx), ref)
+    # every target ignored: torch gives NaN for "mean"; we give 0 loss and 0 gradient
+    allign = nn.CrossEntropyLoss()
+    assert float(allign.forward(np.zeros((2, 3)), np.array([-100, -100]))) == 0.0
+    np.testing.assert_array_equal(allign.backward(), np.zeros((2, 3)))
+
+
+def test_loss_gradcheck_and_backward_scaling() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(4, 3))
+    t01 = rng.uniform(size=(4, 3))
+    for crit, inp in [
+        (nn.MSELoss(), [x, rng.normal(size=(4, 3))]),
+        (nn.BCELoss(weight=np.array([1.0, 2.0, 0.5])), [rng.uniform(0.05, 0.95, size=(4, 3)), t01]),
+        (nn.BCEWithLogitsLoss(pos_weight=np.array([2.0, 1.0, 0.5])), [x, t01]),
+        (nn.NLLLoss(reduction="sum"), [x, np.array([0, 2, 1, 1])]),
+    ]:
+        rep = nn.gradcheck(crit, inp, atol=1e-8, rtol=1e-6)
+        assert rep.ok and list(rep.errors) == ["input0"], str(rep)
+    crit = nn.MSELoss()
+    crit.forward(x, np.zeros_like(x))
+    np.testing.assert_allclose(crit.backward(3.0), 3.0 * crit.backward(), rtol=1e-15)
+    with pytest.raises(ValueError, match="dloss must be a scalar"):
+        crit.backward(np.ones(2))
+
+
+def test_float32_input_gives_float32_loss() -> None:
+    crit = nn.CrossEntropyLoss()
+    loss = crit.forward(np.ones((2, 3), dtype=np.float32), np.array([0, 1]))
+    assert loss.dtype == np.float32 and loss.shape == ()
+    assert crit.backward().dtype == np.float32
+
+
+# ------------------------------------------------------------------ bad targets
+BAD = [
+    (nn.CrossEntropyLoss(), np.zeros((3, 4)), np.array([0, 4, 1]),
+     r"CrossEntropyLoss: target class 4 at position \(1,\) is out of range \[0, 4\)"),
+    (nn.CrossEntropyLoss(), np.zeros((2, 4, 3)), np.array([[0, 1, 2], [3, -1, 0]]),
+     r"target class -1 at position \(1, 1\) is out of range \[0, 4\) \(ignore_index=-100\)"),
+    (nn.NLLLoss(), np.zeros((3, 4)), np.array([0, 1]),
+     r"NLLLoss: class-index target shape \(2,\) does not match the input's \(3,\)"),
+    (nn.CrossEntropyLoss(), np.zeros((3, 4)), np.array([0.0, np.nan, 1.0]),
+     r"CrossEntropyLoss: target is NaN at position \(1,\)"),
+    (nn.CrossEntropyLoss(), np.zeros((3, 4)), np.array([0.0, 1.5, 1.0]),
+     r"target 1.5 at position \(1,\) is not a class index"),
+    (nn.CrossEntropyLoss(), np.zeros((2, 3)), np.array([[0.2, 0.8, 0.0], [0.5, 1.5, 0.0]]),
+     r"target 1.5 at position \(1, 1\) is outside \[0, 1\]"),
+    (nn.BCELoss(), np.full((2, 2), 0.5), np.array([[0.0, 1.0], [1.2, 0.0]]),
+     r"BCELoss: target 1.2 at position \(1, 0\) is outside \[0, 1\]"),
+    (nn.BCELoss(), np.array([0.5, 1.5]), np.array([0.0, 1.0]),
+     r"BCELoss: input 1.5 at position \(1,\) is not a probability in \[0, 1\]"),
+    (nn.BCEWithLogitsLoss(), np.zeros((2, 2)), np.array([[0.0, np.nan], [1.0, 0.0]]),
+     r"BCEWithLogitsLoss: target is NaN at position \(0, 1\)"),
+    (nn.BCEWithLogitsLoss(), np.zeros((2, 2)), np.zeros((2, 3)),
+     r"target shape \(2, 3\) does not match input shape \(2, 2\)"),
+    (nn.MSELoss(), np.zeros(3), np.array([0.0, 0.0, np.nan]), r"MSELoss: target is NaN at position \(2,\)"),
+    (nn.MSELoss(), np.zeros(3), np.zeros(4), r"MSELoss: target shape \(4,\) does not match input shape \(3,\)"),
+    (nn.CrossEntropyLoss(weight=np.ones(3)), np.zeros((2, 4)), np.array([0, 1]),
+     r"weight of shape \(3,\) does not broadcast|weight has shape \(3,\), expected \(4,\)"),
+    (nn.BCEWithLogitsLoss(pos_weight=np.ones(3)), np.zeros((2, 4)), np.zeros((2, 4)),
+     r"pos_weight of shape \(3,\) does not broadcast to the input shape \(2, 4\)"),
+]
+
+
+@pytest.mark.parametrize("crit,x,t,msg", BAD)
+def test_bad_targets_raise_value_error_with_position(crit, x, t, msg) -> None:
+    with pytest.raises(ValueError, match=msg):
+        crit.forward(x, t)
+
+
+def test_bad_construction() -> None:
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        nn.MSELoss(reduction="avg")
+    with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\]"):
+        nn.CrossEntropyLoss(label_smoothing=1.5)
+    with pytest.raises(TypeError, match="expected integer class indices"):
+        nn.NLLLoss().forward(np.zeros((2, 3)), np.array([True, False]))
+    with pytest.raises(RuntimeError, match="before forward"):
+        nn.MSELoss().backward()
