@@ -5,11 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-nn = pytest.importorskip("actlab.nn")
-if not all(hasattr(nn, n) for n in ("Linear", "Sequential", "activation", "BCEWithLogitsLoss", "optim", "init")):
-    pytest.skip("actlab.nn layers not landed yet", allow_module_level=True)
-
-from actlab.analysis import vanishing  # noqa: E402
+from actlab import nn
+from actlab.analysis import vanishing
 
 
 @pytest.fixture
@@ -55,7 +52,7 @@ def test_records_are_tidy_and_inputs_untouched(data):
     assert all(keys <= set(r) for r in recs)
     assert all(0.0 <= r["saturated_share"] <= 1.0 for r in recs[:-1])
     # the weight gradient of the head equals the one the model itself holds after backward
-    assert recs[-1]["weight_grad_norm"] == pytest.approx(np.linalg.norm(model.layers[-1].grads["weight"]))
+    assert recs[-1]["weight_grad_norm"] == pytest.approx(np.linalg.norm(model[-1].grads["weight"]))
 
 
 def test_dead_relu_share_rises_with_negative_bias(data):
@@ -91,8 +88,6 @@ def _gate_records(rnn):
 
 @pytest.mark.parametrize("cls,gates,pushed", [("LSTM", "ifgo", "f"), ("GRU", "rzn", "z")])
 def test_gate_pushed_to_plus_20_saturates(cls, gates, pushed):
-    if not hasattr(nn, cls):
-        pytest.skip(f"nn.{cls} not landed yet")
     rng = np.random.default_rng(5)
     rnn = getattr(nn, cls)(3, 4, rng=rng)
     x = rng.standard_normal((6, 5, 3)) * 0.1

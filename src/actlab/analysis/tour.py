@@ -52,7 +52,7 @@ def _require(module: str, *names: str) -> Any:
     return mod
 
 
-_NN = ("Linear", "Sequential", "activation", "BCEWithLogitsLoss", "BCELoss", "CrossEntropyLoss", "optim", "init")
+_NN = ("Linear", "Sequential", "activation_layer", "BCEWithLogitsLoss", "BCELoss", "CrossEntropyLoss", "optim", "init")
 
 
 # ------------------------------------------------------------------------------ 1 gallery
@@ -157,7 +157,7 @@ def _init_histograms(s: Section, c: _Ctx) -> None:
              ("relu", "He std sqrt(2/n)", np.sqrt(2.0 / width))]
     for k, (act, label, std) in enumerate(cases):
         h, outs, sats = x, [], []
-        act_obj, layer_act = get(act), nn.activation(act)
+        act_obj, layer_act = get(act), nn.activation_layer(act)
         for _ in range(nl):
             lin = nn.Linear(width, width, rng=rng)
             lin.params["weight"][...] = rng.standard_normal((width, width)) * std
@@ -241,7 +241,7 @@ def _heads(s: Section, c: _Ctx) -> None:
     s.table(["task", "output", "loss", "torch loss", "why"],
             [[r["task"], r["output"], r["loss"], r["torch_loss"], r["why"]] for r in rec],
             caption="actlab recommend: output activation and loss per task.")
-    bad = nn.Sequential(nn.Linear(64, 10, rng=c.rng(6)), nn.activation("softmax"))
+    bad = nn.Sequential(nn.Linear(64, 10, rng=c.rng(6)), nn.activation_layer("softmax"))
     found = check_model(bad, nn.CrossEntropyLoss())
     s.text("check_model(Sequential(Linear, Softmax), CrossEntropyLoss()) says: "
            + (" | ".join(f"{f.severity}: {f.message}" for f in found) or "nothing"))
@@ -265,7 +265,7 @@ def _bce(s: Section, c: _Ctx) -> None:
         crit = nn.BCEWithLogitsLoss()
         crit.forward(zz, t)
         ga = float(np.asarray(crit.backward()).ravel()[0])
-        sig, bce = nn.activation("sigmoid"), nn.BCELoss()
+        sig, bce = nn.activation_layer("sigmoid"), nn.BCELoss()
         p = sig.forward(zz)
         bce.forward(p, t)
         gb = float(np.asarray(sig.backward(bce.backward())).ravel()[0])

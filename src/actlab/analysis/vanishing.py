@@ -90,7 +90,7 @@ def build_mlp(
         lin = nn.Linear(sizes[i], sizes[i + 1], rng=rng)
         _init_linear(lin, init, rng)
         lin.params["bias"][...] = bias
-        mods += [lin, nn.activation(activation)]
+        mods += [lin, nn.activation_layer(activation)]
     head = nn.Linear(width, out_features, rng=rng)
     _init_linear(head, init, rng)
     mods.append(head)
@@ -104,9 +104,9 @@ def _init_linear(lin: Any, init: str, rng: np.random.Generator) -> None:
 
     w = lin.params["weight"]
     if init == "xavier":
-        nninit.xavier_normal_(w, rng=rng)
+        w[...] = nninit.xavier_normal(w.shape, rng=rng)
     else:
-        nninit.kaiming_normal_(w, rng=rng)
+        w[...] = nninit.kaiming_normal(w.shape, rng=rng)
     lin.params["bias"][...] = 0.0
 
 
