@@ -83,11 +83,8 @@ def _check_param(name: str, value: Any) -> float:
     return v
 
 
-class Activation:
-    """An elementwise activation function with its first and second derivative.
-
-    Call it like a function: ``act(x, **params)``; derivatives via :meth:`grad`,
-    :meth:`grad2` and :meth:`vjp`.  Parameters are keywords with PyTorch's defaults.
+class _Described:
+    """Metadata shared by every activation object (used by the plots, the table, the report).
 
     Attributes
     ----------
@@ -101,6 +98,32 @@ class Activation:
         Supremum of ``|f'|`` for default parameters (sigmoid: 0.25).
     formula : str
         LaTeX of the value; ``grad_formula`` the LaTeX of the derivative.
+    smooth, saturating : bool
+        Differentiable everywhere; bounded with vanishing slope in both tails.
+    """
+
+    def __init__(self, name: str, *, doc: str, range: tuple[float, float], zero_centered: bool,
+                 max_grad: float, formula: str, grad_formula: str, params: Mapping[str, Any],
+                 smooth: bool, saturating: bool) -> None:
+        self.name = name
+        self.range = range
+        self.zero_centered = zero_centered
+        self.max_grad = max_grad
+        self.formula = formula
+        self.grad_formula = grad_formula
+        self.params: dict[str, Any] = dict(params)
+        self.smooth = smooth
+        self.saturating = saturating
+        self.__doc__ = doc
+        self.__name__ = name
+
+
+class Activation(_Described):
+    """An elementwise activation function with its first and second derivative.
+
+    Call it like a function: ``act(x, **params)``; derivatives via :meth:`grad`,
+    :meth:`grad2` and :meth:`vjp`.  Parameters are keywords with PyTorch's defaults.
+    The metadata attributes are described in :class:`_Described`.
     """
 
     def __init__(
@@ -110,34 +133,19 @@ class Activation:
         grad: Callable[..., np.ndarray],
         grad2: Callable[..., np.ndarray],
         *,
-        doc: str,
-        range: tuple[float, float],
-        zero_centered: bool,
-        max_grad: float,
-        formula: str,
-        grad_formula: str,
         params: Mapping[str, Any] | None = None,
         kernel: str | None = None,
         kernel_params: tuple[str, ...] = (),
         smooth: bool = True,
         saturating: bool = False,
         validate: Callable[..., None] | None = None,
+        **meta: Any,
     ) -> None:
-        self.name = name
-        self._validate = validate
+        super().__init__(name, params=params or {}, smooth=smooth, saturating=saturating, **meta)
         self._value, self._grad, self._grad2 = value, grad, grad2
-        self.range = range
-        self.zero_centered = zero_centered
-        self.max_grad = max_grad
-        self.formula = formula
-        self.grad_formula = grad_formula
-        self.params: dict[str, Any] = dict(params or {})
-        self.smooth = smooth
-        self.saturating = saturating
+        self._validate = validate
         self._kernel = kernel
         self._kernel_params = kernel_params
-        self.__doc__ = doc
-        self.__name__ = name
 
     # -- parameters ---------------------------------------------------------------
     def _params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -224,7 +232,7 @@ class Activation:
         return f"<actlab activation {self.name}({ps})>" if ps else f"<actlab activation {self.name}>"
 
 
-class AxisActivation:
+class AxisActivation(_Described):
     """An activation that acts along one axis (softmax, log_softmax, logsumexp, glu).
 
     ``act(x, axis=-1)`` computes the value; ``act.vjp(x, dy, axis=-1, y=None)`` the
@@ -232,32 +240,12 @@ class AxisActivation:
     to avoid recomputing it.
     """
 
-    def __init__(
-        self,
-        name: str,
-        value: Callable[..., np.ndarray],
-        vjp: Callable[..., np.ndarray],
-        *,
-        doc: str,
-        range: tuple[float, float],
-        zero_centered: bool,
-        max_grad: float,
-        formula: str,
-        grad_formula: str,
-    ) -> None:
-        self.name = name
+    ufunc = None
+
+    def __init__(self, name: str, value: Callable[..., np.ndarray], vjp: Callable[..., np.ndarray],
+                 **meta: Any) -> None:
+        super().__init__(name, params={"axis": -1}, smooth=True, saturating=False, **meta)
         self._value, self._vjp = value, vjp
-        self.range = range
-        self.zero_centered = zero_centered
-        self.max_grad = max_grad
-        self.formula = formula
-        self.grad_formula = grad_formula
-        self.params: dict[str, Any] = {"axis": -1}
-        self.smooth = True
-        self.saturating = False
-        self.ufunc = None
-        self.__doc__ = doc
-        self.__name__ = name
 
     @staticmethod
     def _axis(arr: np.ndarray, axis: Any) -> int:
