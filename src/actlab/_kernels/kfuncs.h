@@ -39,6 +39,42 @@ KINLINE double k_root_patch(double x, double y, double hi, double lo, double rad
 #define k_root_GELU_1_lower k_root_gelu_1
 #define k_root_GELU_TANH_1_lower k_root_gelu_tanh_1
 
+/* ----------------------------------------------------------------- float32 fast path
+ * (HI = 0; see kmath.h: every value below is within 2^-29 relative before the final
+ * rounding to float, i.e. <= 0.53 float ULP.) */
+
+/* sigma(x) = (x < 0 ? e : 1) / (1 + e), e = exp(-|x|): quotient of two values with error
+ * 2^-31, one rounding each -> 2^-30.  NaN -> NaN, -inf -> 0, +inf -> 1. */
+KINLINE double k_sigmoid_lo(double x)
+{
+    double e = k_exp0_lo(-K_FABS(x));
+    return (x < 0.0 ? e : 1.0) / (1.0 + e);
+}
+
+/* e / (1 + e)^2 = sigma'(x), e = exp(-|x|) */
+KINLINE double k_sgrad_lo(double a, double mult)
+{
+    double e = k_exp0_lo(a);
+    double d = 1.0 + e;
+    return (mult * e) / (d * d);
+}
+
+/* tanh|x| = -m / (2 + m), m = expm1(-2|x|) in [-1, 0]: the relative error of m is
+ * amplified by at most 2/(2 + m) <= 2 -> 2^-29. */
+KINLINE double k_tanh_lo(double x)
+{
+    double m = k_expm1_lo(-2.0 * K_FABS(x));
+    return __builtin_copysign(-m / (2.0 + m), x);
+}
+
+/* x sigma(x); x < -800 clamped so that -inf gives -0 (not -inf * 0), x > 40 is x */
+KINLINE double k_silu_lo(double x)
+{
+    double xc = x < -800.0 ? -800.0 : x;
+    double r = xc * k_sigmoid_lo(x);
+    return x > 40.0 ? x : r;
+}
+
 /* ----------------------------------------------------------------- sigmoid family */
 /* sigma(zh + zl) = 2^*ks (*yh + *yl) */
 KINLINE void k_sigmoid_core(double zh, double zl, const int HI, ksig *c, double *yh, double *yl,
@@ -79,9 +115,12 @@ KINLINE double k_sgrad_a(double ah, double al, double mult, const int HI)
     return k_scale(y + corr, c.kd, HI);
 }
 
-KINLINE double k_sigmoid(double x, const int HI) { return k_sigmoid_z(x, 0.0, HI); }
+KINLINE double k_sigmoid(double x, const int HI) { return HI ? k_sigmoid_z(x, 0.0, HI) : k_sigmoid_lo(x); }
 
-KINLINE double k_sigmoid_grad(double x, const int HI) { return k_sgrad_a(-K_FABS(x), 0.0, 1.0, HI); }
+KINLINE double k_sigmoid_grad(double x, const int HI)
+{
+    return HI ? k_sgrad_a(-K_FABS(x), 0.0, 1.0, HI) : k_sgrad_lo(-K_FABS(x), 1.0);
+}
 
 /* -sign(x) e (1 - e) / (1 + e)^3 */
 KINLINE double k_sigmoid_grad2(double x, const int HI)
@@ -115,11 +154,11 @@ KINLINE double k_softplus_div(double zh, double zl, double beta, const int HI)
         Rh = pos ? zh + Lh : Lh;
         Rl = 0.0;
     }
-    double q = k_div(Rh, Rl, beta, 0.0, HI, &corr);
+    double q = k_div_any(Rh, Rl, beta, HI, &corr);
     q += corr;
     double onh, onl;
     k_one_p(&c, HI, &onh, &onl);
-    double t = k_div(onh, onl, beta, 0.0, HI, &corr);
+    double t = k_div_any(onh, onl, beta, HI, &corr);
     t = k_scale(t + corr, c.kd, HI);
     double qt = c.kd < (HI ? -60.0 : -30.0) ? t : q;
     q = pos ? q : qt;
@@ -145,8 +184,25 @@ KINLINE void k_bx(double x, double beta, const int HI, double *zh, double *zl)
     *zl = e;
 }
 
+/* float32 fast path of softplus: (max(z, 0) + log1p(e)) / beta, z = beta x, e = exp(-|z|).
+ * log1p(e) from k_log1p01 (relative error ~2^-40 for !HI) or, for e < 2^-30, e itself
+ * (relative error e/2 < 2^-31); the division by beta is a multiplication by the rounded
+ * 1/beta (extra 2^-53; hoisted out of the loop when beta is a scalar). */
+KINLINE double k_softplus_lo(double x, double beta, double th)
+{
+    double z = beta * x;
+    double e = k_exp0_lo(-K_FABS(z));
+    double L, Ll;
+    k_log1p01(e, 0.0, 0, &L, &Ll);
+    L = e < 0x1p-30 ? e : L;
+    double r = (z > 0.0 ? z + L : L) * (1.0 / beta);
+    return z > th ? x : r;
+}
+
 KINLINE double k_softplus(double x, double beta, double th, const int HI)
 {
+    if (!HI)
+        return k_softplus_lo(x, beta, th);
     double zh, zl;
     k_bx(x, beta, HI, &zh, &zl);
     double r = k_softplus_div(zh, zl, beta, HI);
@@ -172,6 +228,8 @@ KINLINE double k_softplus_grad2(double x, double beta, double th, const int HI)
 /* ----------------------------------------------------------------- tanh */
 KINLINE double k_tanh(double x, const int HI)
 {
+    if (!HI)
+        return k_tanh_lo(x);
     ksig c = k_sig_ctx(-2.0 * K_FABS(x), 0.0, HI);
     double mh, ml, corr;
     k_em1(&c, HI, &mh, &ml); /* expm1(-2|x|) in (-1, 0] */
@@ -181,13 +239,18 @@ KINLINE double k_tanh(double x, const int HI)
     return __builtin_copysign(y + corr, x);
 }
 
-KINLINE double k_tanh_grad(double x, const int HI) { return k_sgrad_a(-2.0 * K_FABS(x), 0.0, 4.0, HI); }
+KINLINE double k_tanh_grad(double x, const int HI)
+{
+    return HI ? k_sgrad_a(-2.0 * K_FABS(x), 0.0, 4.0, HI) : k_sgrad_lo(-2.0 * K_FABS(x), 4.0);
+}
 
 KINLINE double k_tanh_grad2(double x, const int HI) { return -2.0 * k_tanh(x, HI) * k_tanh_grad(x, HI); }
 
 /* ----------------------------------------------------------------- silu */
 KINLINE double k_silu(double x, const int HI)
 {
+    if (!HI)
+        return k_silu_lo(x);
     ksig c;
     double yh, yl, ks, r;
     k_sigmoid_core(x, 0.0, HI, &c, &yh, &yl, &ks);

@@ -105,9 +105,9 @@ KINLINE double k_scale(double y, double k, const int HI)
  * expm1 on |r| <= ln2/2: degree 13 (HI, error < 2^-56) or 8 (!HI, < 2^-30). */
 KINLINE void k_exp_parts(double ah, double al, const int HI, double *kd, double *ph, double *pl)
 {
-    double k = (ah * K_INVLN2 + K_SHIFT) - K_SHIFT;
-    double rh = ah - k * K_LN2HI; /* exact */
+    double k = KFMA(ah, K_INVLN2, K_SHIFT) - K_SHIFT; /* round(ah / ln2): any rounding works */
     if (HI) {
+        double rh = ah - k * K_LN2HI; /* exact */
         double t = al - k * K_LN2LO;
         double r = rh + t, rl = (rh - r) + t;
         double q = 1.0 / 6227020800.0;
@@ -127,7 +127,10 @@ KINLINE void k_exp_parts(double ah, double al, const int HI, double *kd, double 
         *pl = (r - p) + x2;
         *ph = p;
     } else {
-        double r = rh - k * K_LN2LO;
+        /* float32 results only need ~2^-30 relative accuracy here: one fused reduction with
+         * the full double ln2 (error |k| 2^-54 <= 2^-45 for |k| <= 300, no fma: 2^-44),
+         * Taylor degree 8 (remainder r^9/9! < 2^-32 on |r| <= ln2/2). */
+        double r = KFMA(-k, K_LN2_H, ah);
         double q = 1.0 / 40320.0;
         q = KFMA(q, r, 1.0 / 5040.0);
         q = KFMA(q, r, 1.0 / 720.0);
@@ -158,6 +161,7 @@ KINLINE double k_exp_neg(double ah, double al, const int HI)
 KINLINE double k_div(double nh, double nl, double dh, double dl, const int HI, double *corr)
 {
     if (!HI) {
+        /* (a float reciprocal refined by a Newton step measured slower than vdivpd on Zen 4) */
         *corr = 0.0;
         return nh / dh;
     }
@@ -166,6 +170,16 @@ KINLINE double k_div(double nh, double nl, double dh, double dl, const int HI, d
     double res = k_fnma(y0, dh, nh) + (nl - y0 * dl);
     *corr = res * inv;
     return y0;
+}
+
+/* (nh + nl) / d for any d (e.g. the user's softplus beta): k_div for HI, plain division
+ * for float32 results (there the error of one correctly rounded division is 2^-53). */
+KINLINE double k_div_any(double nh, double nl, double d, const int HI, double *corr)
+{
+    if (HI)
+        return k_div(nh, nl, d, 0.0, HI, corr);
+    *corr = 0.0;
+    return nh / d;
 }
 
 /* (ah + al) * (bh + bl) as a double-double */
@@ -292,6 +306,66 @@ KINLINE void k_log1p01(double uh, double ul, const int HI, double *h, double *l)
         *h = KFMA(sh * z, T, KFMA(kl, K_LN2_H, 2.0 * sh));
         *l = 0.0;
     }
+}
+
+/* ------------------------------------------------------------------ float32 fast path
+ * Float32 results are computed in double and rounded once at the end, so a double value
+ * with relative error eps is within 0.5 + eps 2^24 float ULP.  The helpers below keep
+ * eps <= 2^-29 (<= 0.53 ULP float) with the fewest vector operations: one fused range
+ * reduction, a degree-8 Taylor polynomial, 2^k built from the bits of the rounding
+ * shift, no double-double steps and no subnormal scaling (double covers the float range).
+ */
+
+/* 2^k from t = a/ln2 + 1.5 2^52 (whose low mantissa bits hold the integer k), for k in
+ * [-1022, 1023]: re-biases the integer and moves it into the exponent field. */
+KINLINE double k_pow2_shifted(double t)
+{
+    uint64_t u;
+    memcpy(&u, &t, 8);
+    u = (u + 1023u) << 52;
+    double r;
+    memcpy(&r, &u, 8);
+    return r;
+}
+
+/* exp(a) = s (1 + *P) and s = 2^k for a <= 0 (NaN propagates into *P; -inf and any
+ * a < -150 are clamped to -150, i.e. e ~ 2^-216, which callers treat as zero).
+ *   k = round(a / ln2);  r = a - k ln2 with one fma and the double ln2 (error
+ *   |k| 2^-54 ln2 < 2^-46; without hardware fma 2^-45), |r| <= ln2/2 (+ rounding);
+ *   P = expm1(r) = r + r^2 (1/2 + r/6 + ... + r^6/8!), Taylor remainder
+ *   |r|^9/9! < 2^-32 absolute and |r|^8/9! < 2^-30.7 relative to expm1(r). */
+KINLINE double k_exp_lo(double a, double *P)
+{
+    a = a < -150.0 ? -150.0 : a;
+    double t = KFMA(a, K_INVLN2, K_SHIFT);
+    double k = t - K_SHIFT;
+    double r = KFMA(-k, K_LN2_H, a);
+    double q = 1.0 / 40320.0;
+    q = KFMA(q, r, 1.0 / 5040.0);
+    q = KFMA(q, r, 1.0 / 720.0);
+    q = KFMA(q, r, 1.0 / 120.0);
+    q = KFMA(q, r, 1.0 / 24.0);
+    q = KFMA(q, r, 1.0 / 6.0);
+    q = KFMA(q, r, 0.5);
+    *P = KFMA(r * r, q, r);
+    return k_pow2_shifted(t);
+}
+
+/* exp(a) for a <= 0 with relative error < 2^-31; exactly 0 for a < -150 or a = -inf */
+KINLINE double k_exp0_lo(double a)
+{
+    double P, s = k_exp_lo(a, &P);
+    double e = KFMA(s, P, s);
+    return a < -150.0 ? 0.0 : e;
+}
+
+/* expm1(a) for a <= 0, relative error < 2^-30: (s - 1) + s P; for k = 0 this is P
+ * itself (relative error 2^-30.7), otherwise |expm1| > 0.29 and the error is absolute
+ * 2^-32.  Saturates to -1 below a = -150. */
+KINLINE double k_expm1_lo(double a)
+{
+    double P, s = k_exp_lo(a, &P);
+    return KFMA(s, P, s - 1.0);
 }
 
 #endif
