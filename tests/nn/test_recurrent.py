@@ -160,3 +160,13 @@ def test_extreme_inputs_saturate_cleanly():
         out = rnn.forward(x)[0]
         dx = rnn.backward(np.ones_like(out))
     assert np.isfinite(out).all() and np.isfinite(dx).all()
+
+
+def test_blas_thread_limit_is_restored():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = [d["num_threads"] for d in threadpoolctl.threadpool_info() if d["user_api"] == "blas"]
+    rnn = LSTM(3, 4, rng=np.random.default_rng(0))
+    out = rnn.forward(np.ones((5, 2, 3)))[0]
+    rnn.backward(np.ones_like(out))
+    after = [d["num_threads"] for d in threadpoolctl.threadpool_info() if d["user_api"] == "blas"]
+    assert before == after

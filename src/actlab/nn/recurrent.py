@@ -29,6 +29,10 @@ the ``rng`` keyword (a :class:`numpy.random.Generator`; a fresh unseeded one whe
 dtype: parameters are created in ``dtype`` (float64 by default, float32 supported); inputs
 and states are converted to the parameters' dtype.
 
+Threads: when one step's matmul is small (``batch * hidden * gates * hidden`` below
+:data:`SMALL_WORK`), the loops run with one BLAS thread (restored afterwards): a second
+thread cannot pay for its hand-off on such matmuls, and on a busy machine it stalls.
+
 After ``forward``, :attr:`LSTM.last_gates` holds, per layer, the gate activations
 (``{"i", "f", "g", "o"}`` or ``{"r", "z", "n"}`` -> arrays (T, batch, hidden)) and
 :attr:`LSTM.gate_preactivations` the pre-activations keyed ``(layer, gate)``, for the
@@ -37,9 +41,11 @@ saturation analysis (:func:`actlab.analysis.vanishing.gate_saturation`).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
+from scipy.linalg import blas as _blas
 
 from .. import activations as _act
 from .._activation import as_float_array
@@ -52,78 +58,123 @@ _tanh = _act.tanh
 
 
 # =============================================================================== kernels
+def _gemm_into(c: np.ndarray, a: np.ndarray, b: np.ndarray, beta: float = 0.0) -> None:
+    """``c = a @ b + beta * c`` in place for C-contiguous 2-D arrays: one BLAS call on the
+    Fortran views (``c.T = b.T @ a.T``), so nothing is copied and no temporary is made."""
+    gemm = _blas.get_blas_funcs("gemm", (c,))
+    gemm(1.0, b.T, a.T, beta=beta, c=c.T, overwrite_c=1)
+
+
+_CONTROLLER: Any = None
+SMALL_WORK = 1.6e7  # multiply-adds per looped matmul below which BLAS runs single-threaded
+
+
+def blas_single_thread(work: float) -> Any:
+    """Context manager: one BLAS thread when ``work`` (the size of the matmuls that run in a
+    Python loop) is below :data:`SMALL_WORK`, else a no-op.
+
+    Many small matmuls interleaved with NumPy work lose more to thread hand-offs than they
+    gain from a second thread -- and on a busy machine the spinning BLAS threads make every
+    step several times slower.  The previous thread count is restored on exit.
+    """
+    global _CONTROLLER
+    if work >= SMALL_WORK:
+        return contextlib.nullcontext()
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
+
+
+# LSTM gates are stored i, f, g, o (torch); inside the kernels they run as o, i, f, g: the three
+# sigmoid gates form one block (one activation call per step) and the three gates whose
+# gradient is d c times something (i, f, g) form another (one multiply per step).
+_LSTM_ORDER = "oifg"
+
+
+def _lstm_perm(H: int) -> np.ndarray:
+    i, f, g, o = (np.arange(k * H, (k + 1) * H) for k in range(4))
+    return np.concatenate([o, i, f, g])
+
+
 def _lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray,
                   w_hh: np.ndarray, b_ih: np.ndarray | None, b_hh: np.ndarray | None):
     """One LSTM layer over a sequence ``x`` (T, B, I).  Returns ``(hs, cs, cache)``.
 
-    ``hs``/``cs`` are (T + 1, B, H) with the initial state at index 0.
+    ``hs``/``cs`` are (T + 1, B, H) with the initial state at index 0; the cached
+    pre-activations ``Z`` and activations ``A`` are (T, B, 4H) in the order o, i, f, g.
     """
     T, B, _ = x.shape
     H = w_hh.shape[1]
-    Z = (x.reshape(T * B, -1) @ w_ih.T).reshape(T, B, 4 * H)  # pre-activations, all steps
+    H2, H3 = 2 * H, 3 * H
+    perm = _lstm_perm(H)
+    w_ih_p = w_ih[perm]
+    w_hh_p = np.ascontiguousarray(w_hh[perm])
+    Z = np.empty((T, B, 4 * H), dtype=x.dtype)    # pre-activations, all steps: one matmul
+    _gemm_into(Z.reshape(T * B, 4 * H), x.reshape(T * B, -1), np.ascontiguousarray(w_ih_p.T))
     if b_ih is not None:
-        Z += b_ih + b_hh
-    A = np.empty_like(Z)  # gate activations i, f, g, o
+        Z += (b_ih + b_hh)[perm]
+    A = np.empty_like(Z)
     hs = np.empty((T + 1, B, H), dtype=Z.dtype)
     cs = np.empty((T + 1, B, H), dtype=Z.dtype)
     tc = np.empty((T, B, H), dtype=Z.dtype)  # tanh(c_t)
     hs[0], cs[0] = h0, c0
-    whh_t = np.ascontiguousarray(w_hh.T)
-    rec = np.empty((B, 4 * H), dtype=Z.dtype)
+    whh_t = np.ascontiguousarray(w_hh_p.T)
     tmp = np.empty((B, H), dtype=Z.dtype)
-    H2, H3 = 2 * H, 3 * H
     for t in range(T):
         z, a = Z[t], A[t]
-        np.matmul(hs[t], whh_t, out=rec)
-        z += rec
-        _sigmoid(z[:, :H2], out=a[:, :H2])
-        _tanh(z[:, H2:H3], out=a[:, H2:H3])
-        _sigmoid(z[:, H3:], out=a[:, H3:])
+        _gemm_into(z, hs[t], whh_t, beta=1.0)       # z += h_{t-1} W_hh^T, all gates at once
+        _sigmoid(z[:, :H3], out=a[:, :H3])         # o, i, f
+        _tanh(z[:, H3:], out=a[:, H3:])            # g
         c = cs[t + 1]
-        np.multiply(a[:, H:H2], cs[t], out=c)
-        np.multiply(a[:, :H], a[:, H2:H3], out=tmp)
-        c += tmp
+        np.multiply(a[:, H2:H3], cs[t], out=c)     # f * c
+        np.multiply(a[:, H:H2], a[:, H3:], out=tmp)
+        c += tmp                                   # + i * g
         _tanh(c, out=tc[t])
-        np.multiply(a[:, H3:], tc[t], out=hs[t + 1])
-    return hs, cs, (x, Z, A, hs, cs, tc)
+        np.multiply(a[:, :H], tc[t], out=hs[t + 1])
+    return hs, cs, (x, Z, A, hs, cs, tc, w_ih_p, w_hh_p)
 
 
-def _lstm_backward(cache, w_ih: np.ndarray, w_hh: np.ndarray, dout: np.ndarray | None,
-                   dh_n: np.ndarray | None, dc_n: np.ndarray | None):
-    """BPTT through one LSTM layer.  Returns ``dx, dh0, dc0, dW_ih, dW_hh, db``."""
-    x, Z, A, hs, cs, tc = cache
+def _lstm_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None, dc_n: np.ndarray | None):
+    """BPTT through one LSTM layer.  Returns ``dx, dh0, dc0, dW_ih, dW_hh, db`` (torch order)."""
+    x, Z, A, hs, cs, tc, w_ih_p, w_hh_p = cache
     T, B, I = x.shape
-    H = w_hh.shape[1]
+    H = hs.shape[2]
     H2, H3 = 2 * H, 3 * H
     dt = Z.dtype
-    D = np.empty_like(Z)  # derivative of each gate's non-linearity at its pre-activation
-    _sigmoid.grad(Z[..., :H2], out=D[..., :H2])
-    _tanh.grad(Z[..., H2:H3], out=D[..., H2:H3])
-    _sigmoid.grad(Z[..., H3:], out=D[..., H3:])
-    dtc = _tanh.grad(cs[1:])
+    # P = (gate non-linearity)' * (the factor its gradient gets from d h or d c), all steps at
+    # once: d o-pre = dh * tanh(c) o',  d {i, f, g}-pre = dc * {g i', c_prev f', i g'}.
+    P = np.empty_like(Z)
+    _sigmoid.grad(Z[..., :H3], out=P[..., :H3])
+    _tanh.grad(Z[..., H3:], out=P[..., H3:])
+    P[..., :H] *= tc
+    P[..., H:H2] *= A[..., H3:]
+    P[..., H2:H3] *= cs[:-1]
+    P[..., H3:] *= A[..., H:H2]
+    oc = _tanh.grad(cs[1:])
+    oc *= A[..., :H]                                 # d c_t / d h_t = o tanh'(c_t)
+    P4 = P.reshape(T, B, 4, H)
     dZ = np.empty_like(Z)
+    dZ4 = dZ.reshape(T, B, 4, H)
     dh = np.zeros((B, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
     dc = np.zeros((B, H), dtype=dt) if dc_n is None else np.array(dc_n, dtype=dt)
     tmp = np.empty((B, H), dtype=dt)
     for t in range(T - 1, -1, -1):
         if dout is not None:
             dh += dout[t]
-        a, dz = A[t], dZ[t]
-        np.multiply(dh, tc[t], out=dz[:, H3:])          # d o
-        np.multiply(dh, a[:, H3:], out=tmp)
-        tmp *= dtc[t]
-        dc += tmp                                        # d c_t
-        np.multiply(dc, a[:, H2:H3], out=dz[:, :H])     # d i
-        np.multiply(dc, cs[t], out=dz[:, H:H2])         # d f
-        np.multiply(dc, a[:, :H], out=dz[:, H2:H3])     # d g
-        dz *= D[t]                                       # through the gate non-linearities
-        dc *= a[:, H:H2]                                 # d c_{t-1}
-        np.matmul(dz, w_hh, out=dh)                      # d h_{t-1}
+        np.multiply(dh, P[t, :, :H], out=dZ[t, :, :H])              # d o-pre
+        np.multiply(dh, oc[t], out=tmp)
+        dc += tmp                                                    # d c_t
+        np.multiply(dc[:, None, :], P4[t, :, 1:], out=dZ4[t, :, 1:])  # d i-, f-, g-pre
+        dc *= A[t, :, H2:H3]                                         # d c_{t-1} = dc f
+        _gemm_into(dh, dZ[t], w_hh_p)                                # d h_{t-1}
     dZf = dZ.reshape(T * B, 4 * H)
-    dW_hh = dZf.T @ hs[:-1].reshape(T * B, H)
-    dW_ih = dZf.T @ x.reshape(T * B, I)
-    db = dZf.sum(axis=0)
-    dx = (dZf @ w_ih).reshape(T, B, I)
+    inv = np.argsort(_lstm_perm(H))
+    dW_hh = (dZf.T @ hs[:-1].reshape(T * B, H))[inv]
+    dW_ih = (dZf.T @ x.reshape(T * B, I))[inv]
+    db = dZf.sum(axis=0)[inv]
+    dx = (dZf @ w_ih_p).reshape(T, B, I)
     return dx, dh, dc, dW_ih, dW_hh, db
 
 
@@ -133,7 +184,8 @@ def _gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
     T, B, _ = x.shape
     H = w_hh.shape[1]
     H2 = 2 * H
-    Z = (x.reshape(T * B, -1) @ w_ih.T).reshape(T, B, 3 * H)  # becomes the pre-activations
+    Z = np.empty((T, B, 3 * H), dtype=x.dtype)  # input projection, all steps; becomes the pre-activations
+    _gemm_into(Z.reshape(T * B, 3 * H), x.reshape(T * B, -1), np.ascontiguousarray(w_ih.T))
     if b_ih is not None:
         Z += b_ih
     A = np.empty_like(Z)  # r, z, n
@@ -145,9 +197,11 @@ def _gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
     tmp = np.empty((B, H), dtype=Z.dtype)
     for t in range(T):
         z, a = Z[t], A[t]
-        np.matmul(hs[t], whh_t, out=gh)
         if b_hh is not None:
-            gh += b_hh
+            gh[...] = b_hh
+            _gemm_into(gh, hs[t], whh_t, beta=1.0)
+        else:
+            _gemm_into(gh, hs[t], whh_t)
         z[:, :H2] += gh[:, :H2]
         _sigmoid(z[:, :H2], out=a[:, :H2])
         ghn[t] = gh[:, H2:]
@@ -158,13 +212,12 @@ def _gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
         np.subtract(hs[t], n, out=tmp)                  # h' = n + z * (h - n)
         tmp *= a[:, H:H2]
         np.add(n, tmp, out=hs[t + 1])
-    return hs, (x, Z, A, hs, ghn)
+    return hs, (x, Z, A, hs, ghn, w_ih, np.ascontiguousarray(w_hh))
 
 
-def _gru_backward(cache, w_ih: np.ndarray, w_hh: np.ndarray, dout: np.ndarray | None,
-                  dh_n: np.ndarray | None):
+def _gru_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None):
     """BPTT through one GRU layer.  Returns ``dx, dh0, dW_ih, dW_hh, db_ih, db_hh``."""
-    x, Z, A, hs, ghn = cache
+    x, Z, A, hs, ghn, w_ih, w_hh = cache
     T, B, I = x.shape
     H = w_hh.shape[1]
     H2 = 2 * H
@@ -189,8 +242,8 @@ def _gru_backward(cache, w_ih: np.ndarray, w_hh: np.ndarray, dout: np.ndarray | 
         np.subtract(hs[t], n, out=g[:, H:H2])           # d z = dh (h - n)
         g[:, H:H2] *= dh
         g[:, :H2] *= D[t, :, :H2]
-        np.matmul(g, w_hh, out=dh)
-        dh += hz
+        dh[...] = hz
+        _gemm_into(dh, g, w_hh, beta=1.0)
     dGhf = dGh.reshape(T * B, 3 * H)
     dZ = np.concatenate([dGh[..., :H2], dZn], axis=2).reshape(T * B, 3 * H)
     dW_hh = dGhf.T @ hs[:-1].reshape(T * B, H)
@@ -199,39 +252,20 @@ def _gru_backward(cache, w_ih: np.ndarray, w_hh: np.ndarray, dout: np.ndarray | 
     return dx, dh, dW_ih, dW_hh, dZ.sum(axis=0), dGhf.sum(axis=0)
 
 
-# =============================================================================== helpers
+# =============================================================================== modules
 def _check_size(v: Any, name: str, cls: str) -> int:
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
         raise ValueError(f"{cls}: {name} must be a positive int, got {v!r}")
     return int(v)
 
 
-def _init(rng: np.random.Generator | None, shape: tuple[int, ...], H: int, dtype: np.dtype,
-          cls: str) -> np.ndarray:
-    if rng is None:
-        rng = np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{cls}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    k = 1.0 / np.sqrt(H)
-    return rng.uniform(-k, k, size=shape).astype(dtype)
+class _Recurrent(Module):
+    """Parameters, shape handling and the layer loop shared by the four public classes."""
 
-
-def _float_dtype(dtype: Any, cls: str) -> np.dtype:
-    dt = np.dtype(dtype)
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise TypeError(f"{cls}: dtype must be float32 or float64, got {dt}")
-    return dt
-
-
-def _as_input(x: Any, name: str, dt: np.dtype, cls: str) -> np.ndarray:
-    arr, _ = as_float_array(x, name)
-    return arr.astype(dt, copy=False)
-
-
-# =============================================================================== layers
-class _RNNBase(Module):
-    _mode = ""      # "lstm" | "gru"
-    _gates = ""     # gate letters in weight-row order
+    _gates = ""        # gate letters in weight-row order (torch)
+    _cache_order = ""  # column order of the cached pre-activations / activations
+    _states = ("h",)   # names of the recurrent states
+    _cell = False
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, *, rng: np.random.Generator | None = None,
@@ -243,129 +277,196 @@ class _RNNBase(Module):
         self.num_layers = _check_size(num_layers, "num_layers", cls)
         self.bias = bool(bias)
         self.batch_first = bool(batch_first)
-        self.dtype = _float_dtype(dtype, cls)
-        G = len(self._gates) * H
-        for k in range(self.num_layers):
-            isz = self.input_size if k == 0 else H
-            self.register_parameter(f"weight_ih_l{k}", _init(rng, (G, isz), H, self.dtype, cls))
-            self.register_parameter(f"weight_hh_l{k}", _init(rng, (G, H), H, self.dtype, cls))
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise TypeError(f"{cls}: dtype must be float32 or float64, got {self.dtype}")
+        rng = np.random.default_rng() if rng is None else rng
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"{cls}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        k, G = 1.0 / np.sqrt(H), len(self._gates) * H
+        self._sfx = [""] if self._cell else [f"_l{j}" for j in range(self.num_layers)]
+        for j, sfx in enumerate(self._sfx):
+            shapes = {"weight_ih": (G, self.input_size if j == 0 else H), "weight_hh": (G, H)}
             if self.bias:
-                self.register_parameter(f"bias_ih_l{k}", _init(rng, (G,), H, self.dtype, cls))
-                self.register_parameter(f"bias_hh_l{k}", _init(rng, (G,), H, self.dtype, cls))
+                shapes.update(bias_ih=(G,), bias_hh=(G,))
+            for name, shape in shapes.items():
+                self.register_parameter(name + sfx, rng.uniform(-k, k, size=shape).astype(self.dtype))
         self._caches: list[Any] | None = None
+        self._stack: list[tuple[Any, bool]] = []
         self._unbatched = False
-        self.last_gates: list[dict[str, np.ndarray]] = []
+        self.last_gates: Any = []
         self.dhx: Any = None
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
-        if self.num_layers != 1:
-            s += f", num_layers={self.num_layers}"
-        if not self.bias:
-            s += ", bias=False"
-        if self.batch_first:
-            s += ", batch_first=True"
-        return s
+        s += "" if self.num_layers == 1 else f", num_layers={self.num_layers}"
+        s += "" if self.bias else ", bias=False"
+        return s + (", batch_first=True" if self.batch_first and not self._cell else "")
 
-    def _w(self, k: int):
-        p = self.__dict__["_params"]
+    def _w(self, k: int) -> tuple[Any, ...]:
+        p, s = self.__dict__["_params"], self._sfx[k]
+        b = (p["bias_ih" + s], p["bias_hh" + s]) if self.bias else (None, None)
+        return (p["weight_ih" + s], p["weight_hh" + s]) + b
+
+    def _accumulate(self, k: int, dW_ih: np.ndarray, dW_hh: np.ndarray, db_ih: np.ndarray,
+                    db_hh: np.ndarray) -> None:
+        g, s = self.__dict__["_grads"], self._sfx[k]
+        g["weight_ih" + s] += dW_ih
+        g["weight_hh" + s] += dW_hh
         if self.bias:
-            return p[f"weight_ih_l{k}"], p[f"weight_hh_l{k}"], p[f"bias_ih_l{k}"], p[f"bias_hh_l{k}"]
-        return p[f"weight_ih_l{k}"], p[f"weight_hh_l{k}"], None, None
+            g["bias_ih" + s] += db_ih
+            g["bias_hh" + s] += db_hh
 
-    def _accumulate(self, k: int, dW_ih: np.ndarray, dW_hh: np.ndarray, db_ih: np.ndarray | None,
-                    db_hh: np.ndarray | None) -> None:
-        g = self.__dict__["_grads"]
-        g[f"weight_ih_l{k}"] += dW_ih
-        g[f"weight_hh_l{k}"] += dW_hh
-        if self.bias:
-            g[f"bias_ih_l{k}"] += db_ih
-            g[f"bias_hh_l{k}"] += db_hh
+    # -- shapes: internally (T, B, features) and states (L, B, H) ----------------------------
+    def _arr(self, v: Any, name: str, want: tuple[int, ...], where: str = "") -> np.ndarray:
+        arr, _ = as_float_array(v, name)
+        if arr.shape != want:
+            raise ValueError(f"{type(self).__name__}{where}: {name} has shape {arr.shape}, expected {want}")
+        return arr.astype(self.dtype, copy=False)
 
-    # -- shapes -----------------------------------------------------------------------
     def _seq(self, x: Any) -> np.ndarray:
         cls = type(self).__name__
-        arr = _as_input(x, "x", self.dtype, cls)
-        if arr.ndim not in (2, 3):
-            raise ValueError(f"{cls}: input must be 3-D ({'batch, seq' if self.batch_first else 'seq, batch'}"
-                             f", features) or 2-D (seq, features) unbatched; got shape {arr.shape}")
-        if arr.shape[-1] != self.input_size:
-            raise ValueError(f"{cls}: input has {arr.shape[-1]} features (last axis of shape {arr.shape}), "
-                             f"expected input_size={self.input_size}")
-        self._unbatched = arr.ndim == 2
-        if self._unbatched:
+        arr, _ = as_float_array(x, "x")
+        arr = arr.astype(self.dtype, copy=False)
+        ok = (1, 2) if self._cell else (2, 3)
+        if arr.ndim not in ok or arr.shape[-1] != self.input_size:
+            what = (f"(batch, {self.input_size}) or ({self.input_size},)" if self._cell else
+                    f"3-D ({'batch, seq' if self.batch_first else 'seq, batch'}, {self.input_size}) or "
+                    f"2-D (seq, {self.input_size}) unbatched")
+            raise ValueError(f"{cls}: input must be {what} (input_size={self.input_size}); got shape {arr.shape}")
+        self._unbatched = arr.ndim == ok[0]
+        if self._cell:
+            arr = arr[None, None] if self._unbatched else arr[None]
+        elif self._unbatched:
             arr = arr[:, None, :]
         elif self.batch_first:
             arr = arr.transpose(1, 0, 2)
-        if arr.shape[0] == 0 or arr.shape[1] == 0:
+        if arr.size == 0:
             raise ValueError(f"{cls}: empty input of shape {np.shape(x)}")
         return np.ascontiguousarray(arr)
 
-    def _state(self, s: Any, name: str, B: int) -> np.ndarray:
-        cls = type(self).__name__
+    def _state_shape(self, B: int) -> tuple[int, ...]:
         L, H = self.num_layers, self.hidden_size
-        if s is None:
-            return np.zeros((L, B, H), dtype=self.dtype)
-        arr = _as_input(s, name, self.dtype, cls)
-        want = (L, H) if self._unbatched else (L, B, H)
-        if arr.shape != want:
-            raise ValueError(f"{cls}: {name} has shape {arr.shape}, expected {want} "
-                             f"(num_layers, {'' if self._unbatched else 'batch, '}hidden_size)")
-        return arr.reshape(L, B, H)
+        if self._cell:
+            return (H,) if self._unbatched else (B, H)
+        return (L, H) if self._unbatched else (L, B, H)
 
-    def _out(self, y: np.ndarray) -> np.ndarray:
-        """(T, B, H) internal -> the caller's layout (a fresh array)."""
+    def _state_in(self, v: Any, name: str, B: int, where: str = "") -> np.ndarray | None:
+        return None if v is None else self._arr(v, name, self._state_shape(B), where).reshape(
+            self.num_layers, B, self.hidden_size)
+
+    def _state_out(self, s: np.ndarray) -> np.ndarray:
+        return s.reshape(self._state_shape(s.shape[1])).copy()
+
+    def _seq_out(self, y: np.ndarray) -> np.ndarray:
+        """(T, B, F) internal -> the caller's layout (a fresh array)."""
+        if self._cell:
+            return y[0, 0].copy() if self._unbatched else y[0].copy()
         if self._unbatched:
             return y[:, 0, :].copy()
         return y.transpose(1, 0, 2).copy() if self.batch_first else y.copy()
 
-    def _state_out(self, s: np.ndarray) -> np.ndarray:
-        return s[:, 0, :].copy() if self._unbatched else s
+    def _hx(self, hx: Any) -> tuple[Any, ...]:
+        if len(self._states) == 1:
+            return (hx,)
+        if hx is None:
+            return (None, None)
+        if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            raise TypeError(f"{type(self).__name__}: hx must be a tuple (h, c)")
+        return tuple(hx)
 
-    def _dout(self, dout: Any, T: int, B: int) -> np.ndarray | None:
-        cls = type(self).__name__
-        if dout is None:
-            return None
-        d = _as_input(dout, "dout", self.dtype, cls)
+    def _pack(self, states: list[np.ndarray]) -> Any:
+        out = [self._state_out(s) for s in states]
+        return out[0] if len(out) == 1 else tuple(out)
+
+    # -- the layer loop -----------------------------------------------------------------------
+    def _run(self, x: Any, hx: Any) -> tuple[np.ndarray, Any]:
+        seq = self._seq(x)
+        B = seq.shape[1]
+        zeros = np.zeros((self.num_layers, B, self.hidden_size), dtype=self.dtype)
+        states = [zeros if v is None else self._state_in(v, f"{n}_0" if not self._cell else n, B)
+                  for v, n in zip(self._hx(hx), self._states)]
+        finals = [np.empty_like(zeros) for _ in states]
+        caches, inp = [], seq
+        with blas_single_thread(self._step_work(B)):
+            for k in range(self.num_layers):
+                inp, fin, cache = self._kfwd(inp, [s[k] for s in states], self._w(k))
+                for f, v in zip(finals, fin):
+                    f[k] = v
+                caches.append(cache)
+        self._caches = caches
         H = self.hidden_size
-        want = (T, H) if self._unbatched else ((B, T, H) if self.batch_first else (T, B, H))
-        if d.shape != want:
-            raise ValueError(f"{cls}.backward: dout has shape {d.shape}, expected the output shape {want}")
-        if self._unbatched:
-            return d[:, None, :]
-        return d.transpose(1, 0, 2) if self.batch_first else d
+        gates = [{g: c[2][..., j * H:(j + 1) * H] for j, g in enumerate(self._cache_order)} for c in caches]
+        self.last_gates = gates[0] if self._cell else gates
+        return inp, finals
 
-    def _dstate(self, d: Any, name: str, B: int) -> np.ndarray | None:
-        if d is None:
-            return None
-        cls = type(self).__name__
-        arr = _as_input(d, name, self.dtype, cls)
-        L, H = self.num_layers, self.hidden_size
-        want = (L, H) if self._unbatched else (L, B, H)
-        if arr.shape != want:
-            raise ValueError(f"{cls}.backward: {name} has shape {arr.shape}, expected {want}")
-        return arr.reshape(L, B, H)
+    def _back(self, dout: Any, dstates: tuple[Any, ...]) -> np.ndarray:
+        self._need_cache("_caches")
+        T, B = self._caches[0][0].shape[:2]
+        d = None
+        if dout is not None:
+            want = self._seq_out(np.empty((T, B, self.hidden_size), dtype=self.dtype)).shape
+            d = self._arr(dout, "dout", want, ".backward")
+            d = d[:, None, :] if self._unbatched and not self._cell else d
+            d = d.transpose(1, 0, 2) if self.batch_first and not self._unbatched and not self._cell else d
+        ds = [self._state_in(v, f"d{n}_n", B, ".backward") for v, n in zip(dstates, self._states)]
+        d0 = [np.empty((self.num_layers, B, self.hidden_size), dtype=self.dtype) for _ in ds]
+        with blas_single_thread(self._step_work(B)):
+            for k in range(self.num_layers - 1, -1, -1):
+                d, dk, grads = self._kbwd(self._caches[k], d, [None if v is None else v[k] for v in ds])
+                for a, v in zip(d0, dk):
+                    a[k] = v
+                self._accumulate(k, *grads)
+        self.dhx = self._pack(d0)
+        return self._seq_out(d)
+
+    def forward(self, x: Any, hx: Any = None) -> tuple[np.ndarray, Any]:
+        """Run the sequence: ``(output, h_n)`` (GRU) or ``(output, (h_n, c_n))`` (LSTM);
+        ``hx`` (``h_0``, or ``(h_0, c_0)``) defaults to zeros."""
+        out, finals = self._run(x, hx)
+        return self._seq_out(out), self._pack(finals)
+
+    def _step_work(self, B: int) -> float:
+        """Multiply-adds of one step's recurrent matmul (decides the BLAS thread count)."""
+        return float(B) * self.hidden_size * len(self._gates) * self.hidden_size
 
     @property
     def gate_preactivations(self) -> dict[tuple[int, str], np.ndarray]:
         """``{(layer, gate): pre-activation (T, batch, hidden)}`` of the last forward."""
-        if not self._caches:
-            return {}
         H = self.hidden_size
-        out = {}
-        for k, cache in enumerate(self._caches):
-            Z = cache[1]
-            for j, gate in enumerate(self._gates):
-                out[(k, gate)] = Z[..., j * H:(j + 1) * H]
-        return out
-
-    def _set_gates(self) -> None:
-        H = self.hidden_size
-        self.last_gates = [{g: c[2][..., j * H:(j + 1) * H] for j, g in enumerate(self._gates)}
-                           for c in self._caches]
+        return {(k, g): c[1][..., j * H:(j + 1) * H] for k, c in enumerate(self._caches or [])
+                for j, g in enumerate(self._cache_order)}
 
 
-class LSTM(_RNNBase):
+class _LSTMKernels:
+    _gates, _cache_order, _states = "ifgo", _LSTM_ORDER, ("h", "c")
+
+    @staticmethod
+    def _kfwd(x, states, w):
+        hs, cs, cache = _lstm_forward(x, states[0], states[1], *w)
+        return hs[1:], (hs[-1], cs[-1]), cache
+
+    @staticmethod
+    def _kbwd(cache, d, ds):
+        dx, dh, dc, dW_ih, dW_hh, db = _lstm_backward(cache, d, ds[0], ds[1])
+        return dx, (dh, dc), (dW_ih, dW_hh, db, db)
+
+
+class _GRUKernels:
+    _gates, _cache_order, _states = "rzn", "rzn", ("h",)
+
+    @staticmethod
+    def _kfwd(x, states, w):
+        hs, cache = _gru_forward(x, states[0], *w)
+        return hs[1:], (hs[-1],), cache
+
+    @staticmethod
+    def _kbwd(cache, d, ds):
+        dx, dh, dW_ih, dW_hh, db_ih, db_hh = _gru_backward(cache, d, ds[0])
+        return dx, (dh,), (dW_ih, dW_hh, db_ih, db_hh)
+
+
+class LSTM(_LSTMKernels, _Recurrent):
     """Multi-layer long short-term memory network, numerically equal to ``torch.nn.LSTM``.
 
     Parameters
@@ -374,10 +475,8 @@ class LSTM(_RNNBase):
         Features of the input and of the hidden state ``H``.
     num_layers : int, default 1
         Stacked layers; layer ``k > 0`` reads the hidden states of layer ``k - 1``.
-    bias : bool, default True
-        Whether ``bias_ih_l{k}`` and ``bias_hh_l{k}`` exist.
-    batch_first : bool, default False
-        Input/output layout (batch, seq, feature) instead of (seq, batch, feature).
+    bias, batch_first : bool, default True, False
+        Whether the biases exist; (batch, seq, feature) layout instead of (seq, batch, feature).
     rng : numpy.random.Generator, optional
         Source of the U(-1/sqrt(H), 1/sqrt(H)) initialisation.
     dtype : float32 or float64, default float64
@@ -403,51 +502,12 @@ class LSTM(_RNNBase):
     (7, 2, 3)
     """
 
-    _mode = "lstm"
-    _gates = "ifgo"
-
-    def forward(self, x: Any, hx: Any = None) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-        """Run the sequence; ``hx = (h_0, c_0)`` defaults to zeros."""
-        seq = self._seq(x)
-        B = seq.shape[1]
-        if hx is None:
-            h0 = c0 = None
-        else:
-            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                raise TypeError("LSTM: hx must be a tuple (h_0, c_0)")
-            h0, c0 = hx
-        h0 = self._state(h0, "h_0", B)
-        c0 = self._state(c0, "c_0", B)
-        caches, hn, cn = [], np.empty_like(h0), np.empty_like(c0)
-        inp = seq
-        for k in range(self.num_layers):
-            hs, cs, cache = _lstm_forward(inp, h0[k], c0[k], *self._w(k))
-            caches.append(cache)
-            hn[k], cn[k] = hs[-1], cs[-1]
-            inp = hs[1:]
-        self._caches = caches
-        self._set_gates()
-        return self._out(inp), (self._state_out(hn), self._state_out(cn))
-
     def backward(self, dout: Any, dh_n: Any = None, dc_n: Any = None) -> np.ndarray:
         """BPTT; returns dx in the input's layout, sets :attr:`dhx` = ``(dh_0, dc_0)``."""
-        self._need_cache("_caches")
-        T, B = self._caches[0][0].shape[:2]
-        d = self._dout(dout, T, B)
-        dh = self._dstate(dh_n, "dh_n", B)
-        dc = self._dstate(dc_n, "dc_n", B)
-        dh0 = np.empty((self.num_layers, B, self.hidden_size), dtype=self.dtype)
-        dc0 = np.empty_like(dh0)
-        for k in range(self.num_layers - 1, -1, -1):
-            w_ih, w_hh, _, _ = self._w(k)
-            d, dh0[k], dc0[k], dW_ih, dW_hh, db = _lstm_backward(
-                self._caches[k], w_ih, w_hh, d, None if dh is None else dh[k], None if dc is None else dc[k])
-            self._accumulate(k, dW_ih, dW_hh, db, db)
-        self.dhx = (self._state_out(dh0), self._state_out(dc0))
-        return self._out(d)
+        return self._back(dout, (dh_n, dc_n))
 
 
-class GRU(_RNNBase):
+class GRU(_GRUKernels, _Recurrent):
     """Multi-layer gated recurrent unit network, numerically equal to ``torch.nn.GRU``.
 
     Same arguments as :class:`LSTM`.  Parameters ``weight_ih_l{k}`` (3H, in),
@@ -464,127 +524,41 @@ class GRU(_RNNBase):
     ((2, 6, 4), (1, 2, 4), ['n', 'r', 'z'])
     """
 
-    _mode = "gru"
-    _gates = "rzn"
-
-    def forward(self, x: Any, hx: Any = None) -> tuple[np.ndarray, np.ndarray]:
-        """Run the sequence; ``hx = h_0`` defaults to zeros."""
-        seq = self._seq(x)
-        h0 = self._state(hx, "h_0", seq.shape[1])
-        caches, hn = [], np.empty_like(h0)
-        inp = seq
-        for k in range(self.num_layers):
-            hs, cache = _gru_forward(inp, h0[k], *self._w(k))
-            caches.append(cache)
-            hn[k] = hs[-1]
-            inp = hs[1:]
-        self._caches = caches
-        self._set_gates()
-        return self._out(inp), self._state_out(hn)
-
     def backward(self, dout: Any, dh_n: Any = None) -> np.ndarray:
         """BPTT; returns dx in the input's layout, sets :attr:`dhx` = dh_0."""
-        self._need_cache("_caches")
-        T, B = self._caches[0][0].shape[:2]
-        d = self._dout(dout, T, B)
-        dh = self._dstate(dh_n, "dh_n", B)
-        dh0 = np.empty((self.num_layers, B, self.hidden_size), dtype=self.dtype)
-        for k in range(self.num_layers - 1, -1, -1):
-            w_ih, w_hh, _, _ = self._w(k)
-            d, dh0[k], dW_ih, dW_hh, db_ih, db_hh = _gru_backward(
-                self._caches[k], w_ih, w_hh, d, None if dh is None else dh[k])
-            self._accumulate(k, dW_ih, dW_hh, db_ih, db_hh)
-        self.dhx = self._state_out(dh0)
-        return self._out(d)
+        return self._back(dout, (dh_n,))
 
 
-# =============================================================================== cells
-class _CellBase(Module):
-    _gates = ""
+class _Cell(_Recurrent):
+    """One step; every forward pushes its cache, every backward pops the latest."""
+
+    _cell = True
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, *,
                  rng: np.random.Generator | None = None, dtype: Any = np.float64) -> None:
-        super().__init__()
-        cls = type(self).__name__
-        self.input_size = _check_size(input_size, "input_size", cls)
-        self.hidden_size = H = _check_size(hidden_size, "hidden_size", cls)
-        self.bias = bool(bias)
-        self.dtype = _float_dtype(dtype, cls)
-        G = len(self._gates) * H
-        self.register_parameter("weight_ih", _init(rng, (G, self.input_size), H, self.dtype, cls))
-        self.register_parameter("weight_hh", _init(rng, (G, H), H, self.dtype, cls))
-        if self.bias:
-            self.register_parameter("bias_ih", _init(rng, (G,), H, self.dtype, cls))
-            self.register_parameter("bias_hh", _init(rng, (G,), H, self.dtype, cls))
-        self._stack: list[tuple[Any, bool]] = []
-        self.last_gates: dict[str, np.ndarray] = {}
-        self.dhx: Any = None
+        super().__init__(input_size, hidden_size, 1, bias, rng=rng, dtype=dtype)
+        self.last_gates = {}
 
-    def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
-
-    def _w(self):
-        p = self.__dict__["_params"]
-        if self.bias:
-            return p["weight_ih"], p["weight_hh"], p["bias_ih"], p["bias_hh"]
-        return p["weight_ih"], p["weight_hh"], None, None
-
-    def _step_input(self, x: Any) -> tuple[np.ndarray, bool]:
-        cls = type(self).__name__
-        arr = _as_input(x, "x", self.dtype, cls)
-        if arr.ndim not in (1, 2) or arr.shape[-1] != self.input_size:
-            raise ValueError(f"{cls}: input must be (batch, {self.input_size}) or ({self.input_size},); "
-                             f"got shape {arr.shape}")
-        unb = arr.ndim == 1
-        return (arr[None, :] if unb else arr), unb
-
-    def _step_state(self, s: Any, name: str, B: int, unb: bool) -> np.ndarray:
-        cls = type(self).__name__
-        H = self.hidden_size
-        if s is None:
-            return np.zeros((B, H), dtype=self.dtype)
-        arr = _as_input(s, name, self.dtype, cls)
-        want = (H,) if unb else (B, H)
-        if arr.shape != want:
-            raise ValueError(f"{cls}: {name} has shape {arr.shape}, expected {want}")
-        return arr.reshape(B, H)
-
-    def _grad_in(self, d: Any, name: str, unb: bool, B: int) -> np.ndarray | None:
-        if d is None:
-            return None
-        cls = type(self).__name__
-        arr = _as_input(d, name, self.dtype, cls)
-        want = (self.hidden_size,) if unb else (B, self.hidden_size)
-        if arr.shape != want:
-            raise ValueError(f"{cls}.backward: {name} has shape {arr.shape}, expected {want}")
-        return arr.reshape(B, self.hidden_size)
-
-    def _push(self, cache: Any, unb: bool) -> None:
-        # training: keep every step for BPTT; eval: only the latest (no growth at inference)
-        if not self.training:
+    def _step(self, x: Any, hx: Any) -> Any:
+        _, finals = self._run(x, hx)
+        if not self.training:  # eval: keep only the latest step (no growth at inference)
             self._stack.clear()
-        self._stack.append((cache, unb))
+        self._stack.append((self._caches, self._unbatched))
+        return self._pack(finals)
 
-    def _pop(self) -> tuple[Any, bool]:
+    def _unstep(self, dstates: tuple[Any, ...]) -> np.ndarray:
         if not self._stack:
             raise RuntimeError(f"{type(self).__name__}.backward called more often than forward")
-        return self._stack.pop()
-
-    def _accumulate(self, dW_ih, dW_hh, db_ih, db_hh) -> None:
-        g = self.__dict__["_grads"]
-        g["weight_ih"] += dW_ih
-        g["weight_hh"] += dW_hh
-        if self.bias:
-            g["bias_ih"] += db_ih
-            g["bias_hh"] += db_hh
+        self._caches, self._unbatched = self._stack.pop()
+        return self._back(None, dstates)
 
     def reset(self) -> None:
         """Forget the cached steps (call between sequences when not running backward)."""
         self._stack.clear()
 
 
-class LSTMCell(_CellBase):
-    """One LSTM step, numerically equal to ``torch.nn.LSTMCell``.
+class LSTMCell(_LSTMKernels, _Cell):
+    """One LSTM step, numerically equal to ``torch.nn.LSTMCell`` (params ``weight_ih`` ...).
 
     ``forward(x, hx=None)`` with x (B, in) or (in,) returns ``(h', c')``.  Every forward
     pushes its cache on a stack and every ``backward(dh, dc=None)`` pops the latest one, so a
@@ -601,37 +575,16 @@ class LSTMCell(_CellBase):
     ((2, 4), (2, 3), (2, 4))
     """
 
-    _gates = "ifgo"
-
     def forward(self, x: Any, hx: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """One step; ``hx = (h, c)`` defaults to zeros."""
-        xb, unb = self._step_input(x)
-        B = xb.shape[0]
-        if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
-            raise TypeError("LSTMCell: hx must be a tuple (h, c)")
-        h0 = self._step_state(None if hx is None else hx[0], "h", B, unb)
-        c0 = self._step_state(None if hx is None else hx[1], "c", B, unb)
-        hs, cs, cache = _lstm_forward(xb[None], h0, c0, *self._w())
-        self._push(cache, unb)
-        H = self.hidden_size
-        self.last_gates = {g: cache[2][0, :, j * H:(j + 1) * H] for j, g in enumerate(self._gates)}
-        h, c = hs[1], cs[1]
-        return (h[0].copy(), c[0].copy()) if unb else (h.copy(), c.copy())
+        return self._step(x, hx)
 
     def backward(self, dh: Any, dc: Any = None) -> np.ndarray:
         """Gradient of the latest un-popped step; returns dx, sets :attr:`dhx` = (dh, dc)."""
-        cache, unb = self._pop()
-        B = cache[0].shape[1]
-        dhb = self._grad_in(dh, "dh", unb, B)
-        dcb = self._grad_in(dc, "dc", unb, B)
-        w_ih, w_hh, _, _ = self._w()
-        dx, dh0, dc0, dW_ih, dW_hh, db = _lstm_backward(cache, w_ih, w_hh, None, dhb, dcb)
-        self._accumulate(dW_ih, dW_hh, db, db)
-        self.dhx = (dh0[0], dc0[0]) if unb else (dh0, dc0)
-        return dx[0, 0] if unb else dx[0]
+        return self._unstep((dh, dc))
 
 
-class GRUCell(_CellBase):
+class GRUCell(_GRUKernels, _Cell):
     """One GRU step, numerically equal to ``torch.nn.GRUCell``.
 
     ``forward(x, hx=None)`` returns ``h'``; ``backward(dh)`` pops the latest step (see
@@ -645,25 +598,10 @@ class GRUCell(_CellBase):
     ((4,), (3,))
     """
 
-    _gates = "rzn"
-
     def forward(self, x: Any, hx: Any = None) -> np.ndarray:
         """One step; ``hx`` defaults to zeros."""
-        xb, unb = self._step_input(x)
-        h0 = self._step_state(hx, "hx", xb.shape[0], unb)
-        hs, cache = _gru_forward(xb[None], h0, *self._w())
-        self._push(cache, unb)
-        H = self.hidden_size
-        self.last_gates = {g: cache[2][0, :, j * H:(j + 1) * H] for j, g in enumerate(self._gates)}
-        return hs[1, 0].copy() if unb else hs[1].copy()
+        return self._step(x, hx)
 
     def backward(self, dh: Any) -> np.ndarray:
         """Gradient of the latest un-popped step; returns dx, sets :attr:`dhx`."""
-        cache, unb = self._pop()
-        B = cache[0].shape[1]
-        dhb = self._grad_in(dh, "dh", unb, B)
-        w_ih, w_hh, _, _ = self._w()
-        dx, dh0, dW_ih, dW_hh, db_ih, db_hh = _gru_backward(cache, w_ih, w_hh, None, dhb)
-        self._accumulate(dW_ih, dW_hh, db_ih, db_hh)
-        self.dhx = dh0[0] if unb else dh0
-        return dx[0, 0] if unb else dx[0]
+        return self._unstep((dh,))
