@@ -150,15 +150,9 @@ def cmd_vanish(args: argparse.Namespace) -> int:
     from rich.progress import Progress
     from rich.table import Table
 
-    from .analysis import tour, vanishing
+    from .analysis import vanishing
 
     names = _names(args.activations)
-    try:
-        tour._require("actlab.nn", *tour._NN)
-        if args.data == "breast_cancer":
-            tour._require("actlab.datasets", "breast_cancer")
-    except ImportError as e:
-        raise UsageError(f"vanish needs the nn kit ({e})") from None
     if args.depth < 1 or args.width < 1:
         raise UsageError("--depth and --width must be positive")
     if args.output is not None and Path(args.output).suffix.lower() not in (".png", ".svg"):
@@ -207,11 +201,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .analysis import training
 
     act = _get(args.activation).name
-    try:
-        result = training.run_task(args.task, activation=act, epochs=args.epochs, seed=args.seed,
-                                   console=_console(stderr=True))
-    except ImportError as e:
-        raise UsageError(f"training needs actlab.models / actlab.datasets, which are not available ({e})") from None
+    result = training.run_task(args.task, activation=act, epochs=args.epochs, seed=args.seed,
+                               console=_console(stderr=True))
     from rich.table import Table
 
     table = Table(title=f"train {args.task} ({result['model']})")

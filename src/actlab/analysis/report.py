@@ -37,7 +37,7 @@ th,td{border:1px solid #d0d7de;padding:.25em .6em;text-align:right}th{background
 td:first-child,th:first-child{text-align:left}caption{caption-side:bottom;font-size:.88em;color:#57606a;
 text-align:left;padding-top:.3em}pre{background:#f6f8fa;padding:.7em;border-radius:6px;overflow-x:auto;
 font-size:.85em;line-height:1.25}.key{background:#fff8c5;border-left:4px solid #d4a72c;padding:.5em .9em}
-.skip{color:#9a6700}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:.6em}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:.6em}
 .grid figure{margin:0}code{background:#f6f8fa;padding:0 .25em;border-radius:4px}
 footer{margin-top:3em;color:#57606a;font-size:.85em}
 """
@@ -73,10 +73,6 @@ class Section:
     def pre(self, text: str) -> None:
         """Preformatted text (e.g. a terminal bar chart)."""
         self.blocks.append(f"<pre>{_esc(text)}</pre>")
-
-    def skipped(self, why: str) -> None:
-        """Mark the section as not run, saying why."""
-        self.blocks.append(f'<p class="skip">Skipped: {_esc(why)}</p>')
 
     def figure(self, fig: Any, name: str, caption: str, *, grid: bool = False) -> Path:
         """Save ``fig`` as ``img/<name>.png`` and add it with its caption; returns the file path."""

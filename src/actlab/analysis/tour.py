@@ -15,7 +15,9 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import activations as A
+from .. import datasets, nn
 from .._activation import get
+from ..models import LogisticRegression, SequenceRegressor
 from . import plots, vanishing
 from .recommend import check_model, table as rec_table
 from .report import Report, Section
@@ -39,20 +41,6 @@ class _Ctx:
     def say(self, text: str) -> None:
         if self.console is not None:
             self.console.print(text)
-
-
-def _require(module: str, *names: str) -> Any:
-    """Import ``module`` and check it has ``names``; ImportError (-> section skipped) if not."""
-    import importlib
-
-    mod = importlib.import_module(module)
-    missing = [n for n in names if not hasattr(mod, n)]
-    if missing:
-        raise ImportError(f"{module} has no {', '.join(missing)} yet")
-    return mod
-
-
-_NN = ("Linear", "Sequential", "activation_layer", "BCEWithLogitsLoss", "BCELoss", "CrossEntropyLoss", "optim", "init")
 
 
 # ------------------------------------------------------------------------------ 1 gallery
@@ -116,8 +104,6 @@ def _derivatives(s: Section, c: _Ctx) -> None:
 
 # ------------------------------------------------------------------------------ 3 vanishing
 def _vanishing(s: Section, c: _Ctx) -> None:
-    _require("actlab.nn", *_NN)
-    _require("actlab.datasets", "breast_cancer")
     depth, width = (10, 16) if c.quick else (10, 64)
     x, y = vanishing.default_data("breast_cancer", rng=c.rng(3))
     if c.quick:
@@ -147,8 +133,6 @@ def _vanishing(s: Section, c: _Ctx) -> None:
 
 
 def _init_histograms(s: Section, c: _Ctx) -> None:
-    from .. import nn
-
     n, width, nl = (200, 50, 5) if c.quick else (1000, 100, 5)
     rng = c.rng(4)
     x = rng.standard_normal((n, width))
@@ -181,9 +165,6 @@ def _init_histograms(s: Section, c: _Ctx) -> None:
 
 # ------------------------------------------------------------------------------ 4 dead relu
 def _dead_relu(s: Section, c: _Ctx) -> None:
-    nn = _require("actlab.nn", *_NN)
-    _require("actlab.datasets", "breast_cancer")
-
     steps, lr, bias = (15 if c.quick else 200), 0.5, -1.0
     x, y = vanishing.default_data("breast_cancer", rng=c.rng(5))
     share, loss = {}, {}
@@ -213,9 +194,6 @@ def _dead_relu(s: Section, c: _Ctx) -> None:
 
 # ------------------------------------------------------------------------------ 5 heads
 def _heads(s: Section, c: _Ctx) -> None:
-    nn = _require("actlab.nn", *_NN)
-    datasets = _require("actlab.datasets", "breast_cancer", "digits", "multilabel_digits")
-    LogisticRegression = _require("actlab.models", "LogisticRegression").LogisticRegression
     from sklearn.model_selection import train_test_split
 
     rows = []
@@ -223,16 +201,13 @@ def _heads(s: Section, c: _Ctx) -> None:
                ("multiclass", "digits", datasets.digits),
                ("multilabel", "multi-label digits", datasets.multilabel_digits)]
     for task, dname, load in loaders:
-        ds = load()
-        X, Y = (ds[0], ds[1]) if isinstance(ds, tuple) else (ds.data, ds.target)
+        X, Y = load(return_X_y=True)
         X = np.asarray(X, dtype=np.float64)
         X = (X - X.mean(axis=0)) / (X.std(axis=0) + 1e-12)
         Xtr, Xte, Ytr, Yte = train_test_split(X, Y, test_size=0.25, random_state=c.seed)
-        clf = LogisticRegression(max_iter=30 if c.quick else 200) if _has_param(LogisticRegression, "max_iter") \
-            else LogisticRegression()
-        clf.fit(Xtr, Ytr)
+        clf = LogisticRegression(max_iter=200).fit(Xtr, Ytr)
         acc = float(clf.score(Xte, Yte))
-        rows.append([task, dname, f"{X.shape[0]}×{X.shape[1]}", str(getattr(clf, "head_", "?")), acc])
+        rows.append([task, dname, f"{X.shape[0]}×{X.shape[1]}", clf.head_, acc])
     s.table(["task", "data", "shape", "head_ chosen from the target", "test accuracy"], rows,
             caption="actlab.models.LogisticRegression picks its head from the target; 25% held out. "
                     "Multi-label accuracy is the estimator's score (see its docstring).")
@@ -247,17 +222,8 @@ def _heads(s: Section, c: _Ctx) -> None:
            + (" | ".join(f"{f.severity}: {f.message}" for f in found) or "nothing"))
 
 
-def _has_param(cls: Any, name: str) -> bool:
-    try:
-        return name in cls().get_params()
-    except Exception:  # noqa: BLE001 - an estimator without get_params
-        return False
-
-
 # ------------------------------------------------------------------------------ 6 BCE
 def _bce(s: Section, c: _Ctx) -> None:
-    nn = _require("actlab.nn", *_NN)
-
     z = np.array([-40.0, -30.0, -20.0, -10.0, -5.0, 0.0, 5.0, 10.0, 20.0, 30.0, 40.0])
     rows, g_logits, g_sig = [], [], []
     for zi in z:
@@ -286,13 +252,8 @@ def _bce(s: Section, c: _Ctx) -> None:
 
 # ------------------------------------------------------------------------------ 7 gates
 def _gates(s: Section, c: _Ctx) -> None:
-    _require("actlab.nn", "LSTM", "GRU")
-    datasets = _require("actlab.datasets", "adding_problem")
-    SequenceRegressor = _require("actlab.models", "SequenceRegressor").SequenceRegressor
-
     n, T, epochs = (64, 10, 2) if c.quick else (600, 30, 15)
-    ds = datasets.adding_problem(n, T, rng=c.rng(7))
-    X, y = (ds[0], ds[1]) if isinstance(ds, tuple) else (ds.data, ds.target)
+    X, y = datasets.adding_problem(n, T, rng=c.rng(7), return_X_y=True)
     Xtr, ytr, Xte, yte = X[: n * 3 // 4], y[: n * 3 // 4], X[n * 3 // 4:], y[n * 3 // 4:]
     base = float(np.mean((np.asarray(yte) - np.mean(ytr)) ** 2))
     recs, rows = [], []
@@ -359,10 +320,7 @@ def run(out_dir: str | Path = "actlab-report", *, quick: bool = False, seed: int
         for sid, title, intro, fn in steps:
             prog.update(task, description=f"tour: {sid}")
             sec = rep.section(sid, title, intro)
-            try:
-                fn(sec, ctx)
-            except ImportError as e:
-                sec.skipped(f"a dependency is not available ({e})")
+            fn(sec, ctx)
             prog.advance(task)
     rep.footer = (f"Generated by actlab tour in {time.perf_counter() - t0:.1f} s (seed {seed}"
                   f"{', quick' if quick else ''}). Self-contained: open offline.")
