@@ -18,6 +18,7 @@ from .. import activations as A
 from .. import datasets, nn
 from .._activation import get
 from ..models import LogisticRegression, SequenceRegressor
+from ..nn.recurrent import blas_single_thread
 from . import plots, vanishing
 from .recommend import check_model, table as rec_table
 from .report import Report, Section
@@ -165,31 +166,50 @@ def _init_histograms(s: Section, c: _Ctx) -> None:
 
 # ------------------------------------------------------------------------------ 4 dead relu
 def _dead_relu(s: Section, c: _Ctx) -> None:
-    steps, lr, bias = (15 if c.quick else 200), 0.5, -1.0
+    steps, lr, depth, width = (30 if c.quick else 150), 0.01, 2, 32
+    biases = (0.0, -2.0, -4.0) if c.quick else (0.0, -1.0, -2.0, -3.0, -4.0)
     x, y = vanishing.default_data("breast_cancer", rng=c.rng(5))
-    share, loss = {}, {}
-    for act in ("relu", "leaky_relu"):
-        model = vanishing.build_mlp(4, 32, act, in_features=x.shape[1], init="he", bias=bias, rng=c.rng(51))
-        opt = nn.optim.SGD(model.parameters(), lr=lr)
-        recs = vanishing.track(model, x, y, opt, steps, every=1)
-        by_step: dict[int, list[float]] = {}
-        for r in recs:
-            if r["activation"] != "output":
-                by_step.setdefault(r["step"], []).append(r["inactive_share"])
-        share[act] = [float(np.mean(v)) for _, v in sorted(by_step.items())]
-        loss[act] = [r["loss"] for r in recs if r["layer"] == 1]
-    s.figure(plots.training_curves({"relu: dead units": share["relu"],
-                                    "leaky_relu: inactive units (still learning)": share["leaky_relu"]},
-                                   ylabel="share of hidden units", title=f"hidden biases start at {bias:g}"),
+    start: list[float] = []
+    end: dict[str, list[float]] = {"relu": [], "leaky_relu": []}
+    curves: dict[str, list[float]] = {}
+    rows = []
+    for bias in biases:
+        for act in ("relu", "leaky_relu"):
+            # the same initial weights for both activations (same rng stream): only the slope differs
+            model = vanishing.build_mlp(depth, width, act, in_features=x.shape[1], init="he", bias=bias,
+                                        rng=c.rng(51))
+            recs = vanishing.track(model, x, y, nn.optim.Adam(model, lr=lr), steps)
+            hidden = [r for r in recs if r["activation"] != "output"]
+            d0 = float(np.mean([r["inactive_share"] for r in hidden if r["step"] == 0]))
+            d1 = float(np.mean([r["inactive_share"] for r in hidden if r["step"] == steps]))
+            loss = [r["loss"] for r in recs if r["layer"] == 1]
+            if act == "relu":
+                start.append(d0)
+            end[act].append(d1)
+            if bias == biases[-1]:
+                curves[act] = loss
+            rows.append([f"{bias:g}", act, f"{d0:.0%}", f"{d1:.0%}", loss[0], loss[-1]])
+    b = biases[-1]
+    s.figure(plots.training_curves({"at init (both)": start, "relu after training": end["relu"],
+                                    "leaky_relu after training": end["leaky_relu"]},
+                                   x=list(biases), xlabel="initial bias of every hidden unit",
+                                   ylabel="share of dead hidden units", title="dead ReLUs vs leaky ReLU"),
              "dead_relu",
-             f"Share of hidden units whose pre-activation is <= 0 for all {len(x)} breast_cancer rows, during "
-             f"{steps} full-batch SGD steps (lr {lr}, He init, biases started at {bias:g}, 4 hidden layers of 32). "
-             f"ReLU: {share['relu'][0]:.1%} dead at the start, {share['relu'][-1]:.1%} at the end -- a dead unit "
-             f"gets exactly zero gradient and only revives if earlier layers move its inputs. Leaky ReLU: "
-             f"{share['leaky_relu'][0]:.1%} -> {share['leaky_relu'][-1]:.1%}, but those units keep slope 0.01.")
-    s.figure(plots.training_curves(loss, ylabel="BCE-with-logits loss", logy=True),
-             "dead_relu_loss", f"Training loss of the same runs: relu {loss['relu'][0]:.3g} -> {loss['relu'][-1]:.3g}, "
-             f"leaky_relu {loss['leaky_relu'][0]:.3g} -> {loss['leaky_relu'][-1]:.3g}.")
+             f"{depth} hidden layers of {width} units (He init) on breast_cancer ({len(x)} rows), {steps} "
+             f"full-batch Adam steps (lr {lr}); every hidden bias starts at the value on the x axis. A unit "
+             f"is dead when its pre-activation is <= 0 for every row: a ReLU's slope there is exactly 0, so its "
+             f"own weights get no gradient and it only comes back if the layers before it happen to move its "
+             f"inputs. At bias {b:g}: {start[-1]:.0%} of the units start dead; after training relu still has "
+             f"{end['relu'][-1]:.0%}, leaky_relu {end['leaky_relu'][-1]:.0%} -- its slope 0.01 keeps a "
+             f"gradient flowing, and Adam turns even that small gradient into steps that revive the units.")
+    s.figure(plots.training_curves(curves, ylabel="BCE-with-logits loss", logy=True,
+                                   title=f"hidden biases start at {b:g}"),
+             "dead_relu_loss",
+             f"Training loss of the same runs at bias {b:g}: relu {curves['relu'][0]:.3g} -> "
+             f"{curves['relu'][-1]:.3g} (ln 2 = 0.693 is chance), leaky_relu {curves['leaky_relu'][0]:.3g} -> "
+             f"{curves['leaky_relu'][-1]:.3g}.")
+    s.table(["initial bias", "activation", "dead at init", f"dead after {steps} steps", "loss at step 0",
+             f"loss after {steps} steps"], rows)
 
 
 # ------------------------------------------------------------------------------ 5 heads
@@ -320,7 +340,10 @@ def run(out_dir: str | Path = "actlab-report", *, quick: bool = False, seed: int
         for sid, title, intro, fn in steps:
             prog.update(task, description=f"tour: {sid}")
             sec = rep.section(sid, title, intro)
-            fn(sec, ctx)
+            # every experiment here is many small matmuls in a Python loop: one BLAS thread
+            # is faster, and on a busy machine spinning BLAS threads cost 10-100x
+            with blas_single_thread(0):
+                fn(sec, ctx)
             prog.advance(task)
     rep.footer = (f"Generated by actlab tour in {time.perf_counter() - t0:.1f} s (seed {seed}"
                   f"{', quick' if quick else ''}). Self-contained: open offline.")
