@@ -156,6 +156,7 @@ def histograms(
     bins: int = 30,
     range: tuple[float, float] | None = None,
     xlabel: str = "value",
+    labels: Sequence[str] | None = None,
 ) -> Figure:
     """One histogram per layer (Deep Learning from Scratch's weight-init experiment).
 
@@ -165,6 +166,8 @@ def histograms(
         Values of each layer (pre-activations or activations); flattened, never modified.
     range : (lo, hi), optional
         Common x range for all panels (e.g. ``(0, 1)`` for sigmoid outputs).
+    labels : sequence of str, optional
+        Panel titles (default ``layer 1``, ``layer 2``, ...).
     """
     if len(layers) == 0:
         raise ValueError("histograms: no layers given")
@@ -174,7 +177,8 @@ def histograms(
     for i, (ax, v) in enumerate(zip(axes, layers)):
         arr = np.asarray(v, dtype=np.float64).ravel()
         ax.hist(arr, bins=bins, range=range, color=_COLORS[0])
-        ax.set_title(f"layer {i + 1}\nstd {arr.std():.3g}", fontsize=8)
+        name = labels[i] if labels is not None else f"layer {i + 1}"
+        ax.set_title(f"{name}\nstd {arr.std():.3g}", fontsize=8)
         ax.tick_params(labelsize=7)
         if i > 0:
             ax.tick_params(labelleft=False)
@@ -267,7 +271,7 @@ def gradient_norms(
         if bound and name == "sigmoid" and g[-1] > 0:
             envelope = g[-1] * 0.25 ** (layer[-1] - layer)
             lo = min(lo, float(envelope.min()) / 5.0)
-            ax.plot(layer, envelope, "--", color=color, lw=1.0, alpha=0.7, label="sigmoid bound 0.25^(L-l)")
+            ax.plot(layer, envelope, "--", color=color, lw=1.0, alpha=0.7, label="slope-only envelope 0.25^(L-l)")
     ax.set_ylim(lo, hi)
     ax.set_xlabel("layer (1 = input side)")
     ax.set_ylabel("‖∂loss/∂W‖ (log scale)" if key == "weight_grad_norm" else key)

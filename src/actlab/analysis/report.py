@@ -16,6 +16,8 @@ True
 
 from __future__ import annotations
 
+import numpy as np
+
 import html
 import re
 from dataclasses import dataclass, field
@@ -33,8 +35,8 @@ h1{font-size:1.9em;margin-bottom:.2em}h2{border-bottom:2px solid #e6e8eb;padding
 figure img{max-width:100%;height:auto;display:block;margin:auto}
 figcaption{font-size:.93em;color:#30363d;margin-top:.5em}figcaption b{color:#0b5394}
 table{border-collapse:collapse;margin:.8em 0;font-size:.92em}
-th,td{border:1px solid #d0d7de;padding:.25em .6em;text-align:right}th{background:#f6f8fa}
-td:first-child,th:first-child{text-align:left}caption{caption-side:bottom;font-size:.88em;color:#57606a;
+th,td{border:1px solid #d0d7de;padding:.25em .6em;text-align:left;vertical-align:top}
+th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}caption{caption-side:bottom;font-size:.88em;color:#57606a;
 text-align:left;padding-top:.3em}pre{background:#f6f8fa;padding:.7em;border-radius:6px;overflow-x:auto;
 font-size:.85em;line-height:1.25}.key{background:#fff8c5;border-left:4px solid #d4a72c;padding:.5em .9em}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:.6em}
@@ -93,7 +95,11 @@ class Section:
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, caption: str = "") -> None:
         """A table (floats shown with 4 significant digits)."""
         head = "".join(f"<th>{_esc(c)}</th>" for c in columns)
-        body = "".join("<tr>" + "".join(f"<td>{_esc(_cell(v))}</td>" for v in r) + "</tr>" for r in rows)
+        def td(v: Any) -> str:  # numbers right-aligned, words left-aligned
+            cls = ' class="num"' if isinstance(v, (int, float, np.integer, np.floating)) else ""
+            return f"<td{cls}>{_esc(_cell(v))}</td>"
+
+        body = "".join("<tr>" + "".join(td(v) for v in r) + "</tr>" for r in rows)
         cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
         self.blocks.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
