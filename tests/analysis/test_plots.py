@@ -63,7 +63,7 @@ def test_gradient_norms_keeps_tiny_values_on_the_log_axis():
     lines = _lines(ax)
     assert lines["sigmoid"].get_ydata()[0] == 1e-20
     # the envelope 0.25^(L-l) anchored at the last sigmoid layer
-    np.testing.assert_allclose(lines["sigmoid bound 0.25^(L-l)"].get_ydata(), 1e-2 * 0.25 ** np.array([3, 2, 1, 0]))
+    np.testing.assert_allclose(lines["slope-only envelope 0.25^(L-l)"].get_ydata(), 1e-2 * 0.25 ** np.array([3, 2, 1, 0]))
     # the exact zero of relu's first layer is not on the relu line but marked at the bottom
     assert 1 not in list(lines["relu"].get_xdata())
 
