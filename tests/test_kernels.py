@@ -502,3 +502,25 @@ def test_f32_fast_path_dense_vs_f64_kernel(kernel, isa):
             ref = getattr(U, kernel)(x.astype(np.float64), *[float(np.float32(v)) for v in p])
         assert got.dtype == np.float32
         assert_ulp_close(got, ref, np.float32, 0.6, f"{kernel}{p} [{isa}]")
+
+
+def test_f32_float_arithmetic_blocks_with_tails_and_in_place(isa):
+    """The float-arithmetic float32 loops (kmath.h kf_*) send whole blocks that contain an
+    x < -86 through the double path: mixed blocks, block edges, in-place (out= x) and offsets
+    that change the vector alignment must all agree with the float64 kernel."""
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-120, 60, 9000).astype(np.float32)
+    x[rng.integers(0, x.size, 40)] = -np.inf
+    x[3000:5100] = rng.uniform(-80, 80, 2100)  # whole blocks without tails
+    x[[0, 1023, 1024, 2047, 4000]] = np.float32([-87.5, -86.01, np.nan, -85.99, np.inf])
+    for name in ["sigmoid", "silu", "tanh"]:
+        f = getattr(U, name)
+        for off in (0, 1, 5):
+            xs = x[off:]
+            with np.errstate(all="ignore"):
+                ref = f(xs.astype(np.float64))
+                got = f(xs)
+                y = xs.copy()
+                f(y, out=y)
+            assert_ulp_close(got, ref, np.float32, 0.6, f"{name} off={off} [{isa}]")
+            np.testing.assert_array_equal(y, got)

@@ -368,4 +368,150 @@ KINLINE double k_expm1_lo(double a)
     return KFMA(s, P, s - 1.0);
 }
 
+/* ------------------------------------------------------------------ float32 in float
+ * Float32 kernels evaluated in float arithmetic (16 lanes per AVX-512 vector instead of 8),
+ * only where hardware FMA exists: the exactness arguments below need fused products.
+ * The exponential is never rounded to float: exp(a) = s W with s = 2^k exact and
+ * W = e^r = Wh + Wl a float-float, and every later sum and quotient keeps a correction
+ * term, so the result is rounded once.  Error bounds (relative, before that rounding):
+ *   r = rh + rl: rh = a - k L1 is exact (L1 = float(ln2), 24 bits; for k != 0, |a| >= 0.34
+ *     so a is a multiple of 2^-25, k L1 of 2^-24, and |rh| < 0.35 fits 24 bits of 2^-25);
+ *     rl = -k L2 (L2 = float(ln2 - L1) = -0x1.05c61p-29) has error <= 2^-24 |rl| <= 2^-46
+ *     and ln2 - L1 - L2 = 2^-53.4 contributes |k| 2^-53.4 <= 2^-46 (|k| <= 124);
+ *   e^rh - 1 = rh + h/2 + l/2 + h rh q1(rh) with rh^2 = h + l exact (fma) and q1 a
+ *     degree-4 polynomial (approximation error of rh^3 q1 <= 2^-31.9 on |rh| <= 0.3466);
+ *     the rounded product h rh q1 (<= 0.0078) errs by <= 3 2^-24 0.0078 <= 2^-31.4;
+ *   e^r = e^rh (1 + rl) to 2^-45, the term rl e^rh computed from a float e^rh (2^-48);
+ *   X = rh + h/2 is a Fast2Sum (|h/2| <= |rh|), so W = 1 + X + (Xl + tail) sums only
+ *     exact or tiny (<= 2^-24 |tail| <= 2^-31) roundings.
+ * Altogether W, hence e = s W, is within 2^-30 relative.  Callers clamp a >= -86 so that
+ * s = 2^k >= 2^-124 and every scaling below is exact (results they cannot produce as normal
+ * floats are recomputed by the double path, see kimpl.h).  Exhaustive check over all 2^32
+ * inputs against the float64 kernels (tools/check_f32_exhaustive.py, AVX-512 build):
+ * kf_sigmoid <= 0.519 ULP, kf_silu <= 0.523, kf_tanh <= 0.554.  Only silu is dispatched
+ * (kimpl.h says why). */
+#if K_HAVE_FMA
+#define K_F32_FAST 1
+#define KFMAF(a, b, c) __builtin_fmaf((a), (b), (c))
+#define KF_SHIFT 0x1.8p23f
+#define KF_LOG2E 0x1.715476p+0f
+#define KF_LN2_1 0x1.62e43p-1f
+#define KF_LN2_2 (-0x1.05c61p-29f)
+
+/* exp(a) = s (Wh + Wl) for a in [-86, 0] (NaN propagates into Wh); also returns the
+ * float-float *X + *Xl = W - 1 = e^r - 1 (for expm1). */
+KINLINE float kf_exp_parts(float a, float *Wh, float *Wl, float *X, float *Xl)
+{
+    float t = KFMAF(a, KF_LOG2E, KF_SHIFT); /* 1.5 2^23 + k, k = round(a log2 e) */
+    float k = t - KF_SHIFT;
+    float rh = KFMAF(-k, KF_LN2_1, a); /* exact */
+    float rl = -k * KF_LN2_2;
+    float h = rh * rh;
+    float l = KFMAF(rh, rh, -h);
+    /* q1(rh) ~ (e^rh - 1 - rh - rh^2/2) / rh^3: degree-4 fit weighted by |rh|^3 (error
+     * of rh^3 q1 <= 2^-31.9 on |rh| <= 0.3466, float coefficients included) */
+    float q = 0x1.a18928p-13f;
+    q = KFMAF(q, rh, 0x1.6d517ap-10f);
+    q = KFMAF(q, rh, 0x1.1110ap-7f);
+    q = KFMAF(q, rh, 0x1.5554e4p-5f);
+    q = KFMAF(q, rh, 0x1.555556p-3f);
+    float tail = KFMAF(h * rh, q, 0.5f * l); /* e^rh - 1 - rh - h/2 */
+    float hh = 0.5f * h;
+    float x0 = rh + hh;
+    float xl = (rh - x0) + hh; /* exact */
+    float pt = x0 + tail;      /* e^rh - 1 to 2^-26, only for the rl term */
+    float lo = xl + (tail + KFMAF(rl, pt, rl));
+    float w0 = 1.0f + x0;
+    float wl = ((1.0f - w0) + x0) + lo; /* |wl| <= 0.008: renormalise (Fast2Sum) so that */
+    float wh = w0 + wl;                  /* the quotient corrections stay ulp-sized */
+    *Wl = (w0 - wh) + wl;
+    *Wh = wh;
+    *X = x0;
+    *Xl = lo;
+    uint32_t u;
+    memcpy(&u, &t, 4);
+    u = (u + 127u) << 23; /* 2^k from the low bits of t (k >= -126) */
+    float s;
+    memcpy(&s, &u, 4);
+    return s;
+}
+
+/* (nh + nl) / (dh + dl) = y0 + *corr with one division; the remainder nh - y0 dh is
+ * exact (y0 is within 1 ulp of nh / dh).  Error of y0 + corr: 2^-44 relative plus
+ * 2^-24 |nl / nh| from rounding the remainder sum (<= 2^-31 for the callers). */
+KINLINE float kf_div(float nh, float nl, float dh, float dl, float *corr)
+{
+    float inv = 1.0f / dh;
+    float y0 = nh * inv;
+    float rem = KFMAF(-y0, dh, nh);
+    rem = KFMAF(-y0, dl, rem + nl);
+    *corr = rem * inv;
+    return y0;
+}
+
+/* sigma(x) = *ks (y0 + *corr) for x >= -86 (x < -86 is clamped there; kimpl.h sends
+ * such blocks to the double path): e is within 2^-30, d = 1 + e within 2^-44, the
+ * quotient adds 2^-30, so y0 + corr is within 2^-29 relative and the one final rounding
+ * gives <= 0.5 + 2^-5 ULP (ks is a power of 2 and the result is normal: exact). */
+KINLINE float kf_sigmoid_parts(float x, float *ks, float *corr)
+{
+    float a = -__builtin_fabsf(x);
+    a = a < -86.0f ? -86.0f : a;
+    float wh, wl, X, Xl;
+    float s = kf_exp_parts(a, &wh, &wl, &X, &Xl);
+    float eh = s * wh, el = s * wl; /* e = exp(-|x|), eh <= 1 */
+    float dh = 1.0f + eh;
+    float dl = ((1.0f - dh) + eh) + el;
+    int neg = x < 0.0f;
+    float y0 = kf_div(neg ? wh : 1.0f, neg ? wl : 0.0f, dh, dl, corr);
+    *ks = neg ? s : 1.0f;
+    return y0;
+}
+
+KINLINE float kf_sigmoid(float x)
+{
+    float ks, c, y0 = kf_sigmoid_parts(x, &ks, &c);
+    return (y0 + c) * ks;
+}
+
+/* x sigma(x) = fma(x ks, y0, x ks corr): x ks is exact, the rounded product x ks corr
+ * (|corr| <= 2^-22 |y0|) adds <= 2^-46, so still <= 0.5 + 2^-5 ULP; x > 40 returns x
+ * (also +inf, where the product would be inf - inf). */
+KINLINE float kf_silu(float x)
+{
+    float ks, c, y0 = kf_sigmoid_parts(x, &ks, &c);
+    float xk = x * ks;
+    float r = KFMAF(xk, y0, xk * c);
+    return x > 40.0f ? x : r;
+}
+
+/* tanh|x| = -m / (2 + m), m = expm1(-2|x|) as a float-float: for k = 0 (|x| <= 0.1733)
+ * m = X + Xl straight from kf_exp_parts, within 2^-30 relative of m itself (no
+ * cancellation: every error term there is relative to rh or smaller); for k != 0,
+ * m = e - 1 by Fast2Sum(-1, s Wh) plus s Wl, absolute error 2^-30 e <= 2^-30.5 with
+ * |m| >= 0.29, i.e. <= 2^-28.7 relative.  The quotient amplifies m's relative error by
+ * 2 / (2 + m) <= 1.2 (and the renormalisations / quotient add 2^-30): y0 + corr is within
+ * 2^-28.3 relative, <= 0.5 + 2^-4.3 ULP after the one final rounding (exhaustively
+ * <= 0.554 ULP, see tools/).  |x| > 43 saturates a at -86: m = -1 + 2^-124, tanh = 1. */
+KINLINE float kf_tanh(float x)
+{
+    float a = -2.0f * __builtin_fabsf(x);
+    a = a < -86.0f ? -86.0f : a;
+    float wh, wl, X, Xl;
+    float s = kf_exp_parts(a, &wh, &wl, &X, &Xl);
+    float eh = s * wh, el = s * wl;
+    float e1 = eh - 1.0f; /* Fast2Sum(-1, eh): e - 1 as e1 + e1l */
+    float e1l = ((-1.0f - e1) + eh) + el;
+    int k0 = s == 1.0f; /* k = 0: m = X + Xl directly (relative 2^-30 even for tiny x) */
+    float mh0 = k0 ? X : e1, m0 = k0 ? Xl : e1l;
+    float mh = mh0 + m0; /* renormalise (|m0| <= 0.03 |mh0|) */
+    float ml = (mh0 - mh) + m0;
+    float dh = 2.0f + mh;
+    float dl = ((2.0f - dh) + mh) + ml;
+    float corr;
+    float y0 = kf_div(-mh, -ml, dh, dl, &corr);
+    return __builtin_copysignf(y0 + corr, x);
+}
+#endif
+
 #endif
