@@ -393,3 +393,19 @@ class NetEstimator:
     def _predict_values(self, X: Any) -> np.ndarray:
         out = self._raw(X)
         return out[:, 0] if self._y_1d else out
+
+
+class ClassifierOutputs:
+    """The public outputs of every classifier here, computed by :class:`NetEstimator`."""
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Logits: (n,) for the binary (sigmoid) head, (n, K) otherwise."""
+        return self._decision(X)  # type: ignore[attr-defined]
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """(n, 2) for the binary head, softmax (n, K) for multiclass, per-label (n, K) for multi-label."""
+        return self._proba(X)  # type: ignore[attr-defined]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Class labels (or the 0/1 indicator matrix for multi-label)."""
+        return self._predict_labels(X)  # type: ignore[attr-defined]

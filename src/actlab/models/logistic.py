@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._available_if import available_if
 
 from .. import nn
-from ._base import NetEstimator
+from ._base import ClassifierOutputs, NetEstimator
 
 __all__ = ["LogisticRegression"]
 
@@ -21,7 +21,7 @@ def _stochastic(est: Any) -> bool:
     return True
 
 
-class LogisticRegression(ClassifierMixin, NetEstimator, BaseEstimator):
+class LogisticRegression(ClassifierMixin, ClassifierOutputs, NetEstimator, BaseEstimator):
     r"""Logistic regression whose head follows the target (binary, multinomial, multi-label).
 
     ===========================  ============  ==============================  ===========
@@ -180,14 +180,6 @@ class LogisticRegression(ClassifierMixin, NetEstimator, BaseEstimator):
         """One epoch of the stochastic solver; ``classes`` is required on the first call."""
         return self._partial_fit(X, y, classes)
 
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Logits: (n,) for the binary head, (n, K) otherwise."""
-        return self._decision(X)
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """(n, 2) for binary, softmax (n, K) for multinomial, per-label (n, K) for multi-label."""
-        return self._proba(X)
-
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """Log of :meth:`predict_proba`, computed from the logits (log-sigmoid / log-softmax)."""
         from .._axis import log_softmax
@@ -197,10 +189,6 @@ class LogisticRegression(ClassifierMixin, NetEstimator, BaseEstimator):
         if self.head_ == "sigmoid":
             return np.column_stack([log_sigmoid(-z[:, 0]), log_sigmoid(z[:, 0])])
         return log_softmax(z, axis=1) if self.head_ == "softmax" else log_sigmoid(z)
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Class labels (or the 0/1 indicator matrix for multi-label)."""
-        return self._predict_labels(X)
 
     @property
     def coef_(self) -> np.ndarray:

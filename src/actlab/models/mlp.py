@@ -10,7 +10,7 @@ from sklearn.utils._available_if import available_if
 
 from .. import nn
 from .._activation import get
-from ._base import NetEstimator
+from ._base import ClassifierOutputs, NetEstimator
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -77,7 +77,7 @@ class _MLPBase(NetEstimator):
         return [p.copy() for k, p in self.net_.params.items() if k.endswith("bias")]
 
 
-class MLPClassifier(ClassifierMixin, _MLPBase, BaseEstimator):
+class MLPClassifier(ClassifierMixin, ClassifierOutputs, _MLPBase, BaseEstimator):
     """Multi-layer perceptron classifier; hidden units use any actlab activation by name.
 
     ``Linear -> activation -> ... -> Linear`` built from :mod:`actlab.nn`; the output head
@@ -110,18 +110,6 @@ class MLPClassifier(ClassifierMixin, _MLPBase, BaseEstimator):
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> "MLPClassifier":
         """One epoch of the stochastic solver; ``classes`` is required on the first call."""
         return self._partial_fit(X, y, classes)
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Logits: (n,) for two classes, (n, K) otherwise."""
-        return self._decision(X)
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities (n, n_classes), or per-label probabilities for multi-label."""
-        return self._proba(X)
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Class labels (or the 0/1 indicator matrix for multi-label)."""
-        return self._predict_labels(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

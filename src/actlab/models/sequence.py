@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_array
 
 from .. import nn
 from ..nn.recurrent import GRU, LSTM
-from ._base import NetEstimator
+from ._base import ClassifierOutputs, NetEstimator
 
 __all__ = ["SequenceClassifier", "SequenceRegressor"]
 
@@ -131,7 +131,7 @@ class _SeqBase(NetEstimator):
         return self.net_.rnn
 
 
-class SequenceClassifier(ClassifierMixin, _SeqBase, BaseEstimator):
+class SequenceClassifier(ClassifierMixin, ClassifierOutputs, _SeqBase, BaseEstimator):
     """Classify sequences with an LSTM or GRU (``cell="lstm" | "gru"``).
 
     Heads as :class:`~actlab.models.LogisticRegression`: sigmoid + BCE (two classes),
@@ -168,18 +168,6 @@ class SequenceClassifier(ClassifierMixin, _SeqBase, BaseEstimator):
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> "SequenceClassifier":
         """One epoch over ``(X, y)``; ``classes`` is required on the first call."""
         return self._partial_fit(X, y, classes)
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Logits: (n,) for two classes, (n, K) otherwise."""
-        return self._decision(X)
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities (or per-label probabilities)."""
-        return self._proba(X)
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Class labels (or the 0/1 indicator matrix)."""
-        return self._predict_labels(X)
 
 
 class SequenceRegressor(RegressorMixin, _SeqBase, BaseEstimator):

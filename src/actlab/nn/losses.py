@@ -28,6 +28,7 @@ import numpy as np
 
 from .._axis import log_softmax
 from ..activations import log_sigmoid, sigmoid
+from .layers import _float_input
 from .module import Module
 
 __all__ = ["Loss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
@@ -41,13 +42,6 @@ def _pos(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in np.unravel_index(int(np.argmax(mask)), mask.shape))
 
 
-def _as_input(x: Any, who: str) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.dtype.kind in "biu":
-        return arr.astype(np.float64)
-    if arr.dtype.kind != "f":
-        raise TypeError(f"{who}: input has dtype {arr.dtype}; expected a real floating array")
-    return arr
 
 
 def _as_prob_target(t: Any, shape: tuple[int, ...], who: str) -> np.ndarray:
@@ -98,7 +92,7 @@ class Loss(Module):
 
     def forward(self, input: Any, target: Any) -> np.ndarray:
         """Loss of ``input`` against ``target`` (0-d array, or per element for ``"none"``)."""
-        x = _as_input(input, type(self).__name__)
+        x = _float_input(input, type(self).__name__)
         self._dtype = x.dtype
         with np.errstate(under="ignore"):
             per, denom = self._forward(x.astype(np.float64, copy=False), target)
