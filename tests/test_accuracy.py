@@ -39,25 +39,16 @@ PATHS = pytest.mark.parametrize("path", ["public", "reference"])
 
 
 @PATHS
+@pytest.mark.parametrize("order", [0, 1], ids=["value", "grad"])
 @pytest.mark.parametrize("name", sorted(REF))
-def test_value_ulp(name, points, path):
+def test_ulp(name, order, points, path):
     dt, xs = points
-    got = _eval(name, 0, xs, path)
+    got = _eval(name, order, xs, path)
     assert got.dtype == dt
-    u = ulp_errors(got, reference(name, 0, xs), dt)
-    bound = 1.0 if dt == np.float32 else VALUE_F64[name]
-    assert np.nanmax(u) <= bound, f"{name}: {np.nanmax(u):.2f} ULP at x={xs[np.nanargmax(u)]!r}"
-
-
-@PATHS
-@pytest.mark.parametrize("name", sorted(REF))
-def test_grad_ulp(name, points, path):
-    dt, xs = points
-    got = _eval(name, 1, xs, path)
-    assert got.dtype == dt
-    u = ulp_errors(got, reference(name, 1, xs), dt)
-    bound = 1.0 if dt == np.float32 else GRAD_F64[name]
-    assert np.nanmax(u) <= bound, f"{name}': {np.nanmax(u):.2f} ULP at x={xs[np.nanargmax(u)]!r}"
+    u = ulp_errors(got, reference(name, order, xs), dt)
+    bound = 1.0 if dt == np.float32 else (VALUE_F64, GRAD_F64)[order][name]
+    what = name + "'" * order
+    assert np.nanmax(u) <= bound, f"{what}: {np.nanmax(u):.2f} ULP at x={xs[np.nanargmax(u)]!r}"
 
 
 @PATHS
