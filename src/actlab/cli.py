@@ -175,7 +175,7 @@ def cmd_vanish(args: argparse.Namespace) -> int:
     for layer in range(1, args.depth + 2):
         table.add_row(str(layer), *(f"{by[(n, layer)]['weight_grad_norm']:.3g}" for n in names))
     summary = Table(title="hidden layers: saturated share (|f'| < 1% of max) / dead units / first÷last")
-    for col in ("activation", "saturated", "dead units", "first/last grad", "0.25^L bound"):
+    for col in ("activation", "saturated", "dead units", "first/last grad", "0.25^L (slopes alone)"):
         summary.add_column(col, justify="right")
     for n in names:
         s = vanishing.summarize([r for r in records if r["activation"] == n])
