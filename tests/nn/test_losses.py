@@ -264,3 +264,32 @@ def test_bad_construction() -> None:
         nn.NLLLoss().forward(np.zeros((2, 3)), np.array([True, False]))
     with pytest.raises(RuntimeError, match="before forward"):
         nn.MSELoss().backward()
+
+
+@pytest.mark.parametrize("make, target", [
+    (lambda: nn.BCEWithLogitsLoss(), lambda rng: (rng.random((3, 40)) > 0.5).astype(float)),
+    (lambda: nn.BCEWithLogitsLoss(pos_weight=[2.0, 1.0, 0.5]), lambda rng: rng.random((40, 3)).round()),
+    (lambda: nn.CrossEntropyLoss(), lambda rng: rng.integers(0, 3, 40)),
+    (lambda: nn.CrossEntropyLoss(label_smoothing=0.1), lambda rng: rng.integers(0, 3, 40)),
+    (lambda: nn.MSELoss(), lambda rng: rng.standard_normal((40, 3))),
+])
+def test_private_value_and_grad_matches_forward_backward(make, target):
+    # the estimators' fast path (target validated once) gives the public path's numbers
+    rng = np.random.default_rng(7)
+    t = target(rng)
+    x = rng.standard_normal(t.shape if t.ndim == 2 and t.dtype.kind == "f" else (40, 3)) * 4
+    crit = make()
+    crit._prepare(t, x.shape)
+    for scale in (1.0, 2.5):
+        loss, g = crit._value_and_grad(x, scale)
+        ref = make()
+        want = float(ref.forward(x, t)) * scale
+        np.testing.assert_allclose(loss, want, rtol=1e-14)
+        np.testing.assert_allclose(g, ref.backward(scale), rtol=1e-13, atol=1e-17)
+
+
+def test_private_prepare_still_validates_the_target():
+    with pytest.raises(ValueError, match="outside"):
+        nn.BCEWithLogitsLoss()._prepare(np.array([[0.0, 2.0]]), (1, 2))
+    with pytest.raises(ValueError, match="out of range"):
+        nn.CrossEntropyLoss()._prepare(np.array([0, 5]), (2, 3))

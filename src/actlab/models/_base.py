@@ -192,13 +192,19 @@ class NetEstimator:
         return nn.BCEWithLogitsLoss(), float(self.n_outputs_)  # summed over labels
 
     # ------------------------------------------------------------------ objective
+    _prepared: Any = None  # the target array the loss was last prepared for (identity)
+
     def _objective(self, X: np.ndarray, Y: np.ndarray) -> float:
         """Loss + penalty at the current parameters; gradient left in ``self._flat.grad``."""
         flat = self._flat
         flat.grad[...] = 0
         out = self._net_forward(X)
-        loss = float(self._crit.forward(out, Y)) * self._scale
-        self._net_backward(self._crit.backward(self._scale))
+        crit = self._crit
+        if self._prepared is not Y:  # validate the target once per fit, not per objective call
+            crit._prepare(Y, out.shape)
+            self._prepared = Y
+        loss, dout = crit._value_and_grad(out, self._scale)
+        self._net_backward(dout)
         lam = self._lam()
         if lam:
             w = flat.theta[:flat.n_penalized]
@@ -232,11 +238,14 @@ class NetEstimator:
         Y = self._encode_targets(y)
         self._initialize(X, Y)
         rows = len(X) if self.solver == "lbfgs" else self._batch(len(X))  # rows per matmul
-        with blas_single_thread(rows * self._flat.theta.size):
-            if self.solver == "lbfgs":
-                self._fit_lbfgs(X, Y)
-            else:
-                self._fit_stochastic(X, Y, epochs=self.max_iter, early_stop=True)
+        try:
+            with blas_single_thread(rows * self._flat.theta.size):
+                if self.solver == "lbfgs":
+                    self._fit_lbfgs(X, Y)
+                else:
+                    self._fit_stochastic(X, Y, epochs=self.max_iter, early_stop=True)
+        finally:
+            self._prepared = None
         return self
 
     def _fit_lbfgs(self, X: np.ndarray, Y: np.ndarray) -> None:
@@ -332,8 +341,11 @@ class NetEstimator:
         Y = self._encode_targets(y, classes=classes, first=first)
         if first:
             self._initialize(X, Y)
-        with blas_single_thread(self._batch(len(X)) * self._flat.theta.size):
-            self._fit_stochastic(X, Y, epochs=1, early_stop=False)
+        try:
+            with blas_single_thread(self._batch(len(X)) * self._flat.theta.size):
+                self._fit_stochastic(X, Y, epochs=1, early_stop=False)
+        finally:
+            self._prepared = None
         return self
 
     # ------------------------------------------------------------------ pickling

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _kernels
 from .._axis import log_softmax
 from ..activations import log_sigmoid, sigmoid
 from .layers import _float_input
@@ -34,6 +35,7 @@ from .module import Module
 __all__ = ["Loss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
+_BCE_KERNEL = _kernels.get("bce_with_logits")  # fused (loss, dloss/dx) of the core; None unbuilt
 _BCE_EPS = float(np.float32(1e-12))  # torch's floor on x(1-x) in the BCE gradient (a float32 constant there)
 
 
@@ -122,6 +124,18 @@ class Loss(Module):
             d = np.broadcast_to(d, self._lshape)
         with np.errstate(under="ignore"):
             return np.asarray(self._backward(d)).astype(self._dtype)
+
+    # -- private fast path for training loops that call the loss many times on one target ----
+    def _prepare(self, target: Any, shape: tuple[int, ...]) -> None:
+        """Validate ``target`` for inputs of ``shape`` once; :meth:`_value_and_grad` then
+        reuses it (the estimators' L-BFGS objective).  Subclasses with a fused path override."""
+        self._fast_target = target
+
+    def _value_and_grad(self, x: np.ndarray, dloss: float = 1.0) -> tuple[float, np.ndarray]:
+        """``(float(forward(x, target)) * dloss, backward(dloss))`` for the prepared target;
+        the generic path is exactly the public one."""
+        loss = float(self.forward(x, self._fast_target)) * dloss
+        return loss, self.backward(dloss)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
@@ -264,6 +278,23 @@ class BCEWithLogitsLoss(Loss):
         if self._w is not None:
             g = g * self._w
         return g * dl
+
+    def _prepare(self, target, shape):
+        super()._prepare(target, shape)
+        t = _as_prob_target(target, shape, "BCEWithLogitsLoss")
+        plain = (self.weight is None and self.pos_weight is None and self.reduction == "mean"
+                 and _BCE_KERNEL is not None and len(shape) > 0)
+        self._fast_t = np.ascontiguousarray(t) if plain else None
+
+    def _value_and_grad(self, x, dloss=1.0):
+        t = self._fast_t
+        if t is None or x.dtype != np.float64 or x.shape != t.shape:
+            return super()._value_and_grad(x, dloss)
+        # the core's fused kernel: the same per-element loss and sigma(x) - t in one pass
+        per, g = _BCE_KERNEL(x, t)
+        n = x.size
+        g *= dloss / n
+        return float(np.sum(per) / n) * dloss, g
 
     def extra_repr(self) -> str:
         extra = "" if self.pos_weight is None else f", pos_weight={self.pos_weight.tolist()}"
@@ -420,6 +451,30 @@ class CrossEntropyLoss(NLLLoss):
         dlogp = -self._coef * np.expand_dims(dl, 1)
         d = log_softmax.vjp(self._xb, dlogp, axis=1, y=self._logp)
         return d[0] if self._unbatched else d
+
+    def _prepare(self, target, shape):
+        super()._prepare(target, shape)
+        self._fast_ce = None
+        t = np.asarray(target)
+        if (self.weight is not None or self.label_smoothing or self.reduction != "mean" or len(shape) < 2
+                or (t.dtype.kind == "f" and t.shape == shape)):
+            return
+        idx, valid = _class_targets(t, np.empty(shape, dtype=np.int8), self.ignore_index, "CrossEntropyLoss")
+        if not valid.all():
+            return
+        flat = np.zeros(shape, dtype=bool)
+        np.put_along_axis(flat, idx[:, None], True, axis=1)
+        # the one-hot coefficients (what _scatter builds) and their flat positions, once
+        self._fast_ce = (np.flatnonzero(flat), -flat.astype(np.float64), float(idx.size))
+
+    def _value_and_grad(self, x, dloss=1.0):
+        fast = self._fast_ce
+        if fast is None or x.dtype != np.float64 or x.size != fast[1].size:
+            return super()._value_and_grad(x, dloss)
+        pos, neg_onehot, denom = fast
+        logp = log_softmax(x, axis=1)
+        loss = -float(np.sum(logp.ravel()[pos])) / denom * dloss
+        return loss, log_softmax.vjp(x, neg_onehot * (dloss / denom), axis=1, y=logp)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", label_smoothing={self.label_smoothing}"

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 from scipy.linalg import blas as _blas
 
+from .. import _kernels
 from .. import activations as _act
 from .._activation import as_float_array
 from .module import Module
@@ -55,6 +56,13 @@ __all__ = ["LSTM", "GRU", "LSTMCell", "GRUCell"]
 
 _sigmoid = _act.sigmoid
 _tanh = _act.tanh
+# The same compiled ufuncs the activation objects dispatch to, called directly inside the
+# step loops (no per-call argument handling); the activation objects where unbuilt.
+_sig_f = _sigmoid.ufunc or _sigmoid
+_tanh_f = _tanh.ufunc or _tanh
+# sigma(x) and sigma'(x) in one pass (the core's fused kernel): the forward stores the
+# derivative factors of the sigmoid gates so the backward does not evaluate them again.
+_SIG_VG = _kernels.get("sigmoid_value_and_grad")
 
 
 # =============================================================================== kernels
@@ -116,6 +124,7 @@ def _lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarra
     if b_ih is not None:
         Z += (b_ih + b_hh)[perm]
     A = np.empty_like(Z)
+    P = np.empty_like(Z)  # sigma' of the o, i, f pre-activations (fused kernel), else unset
     hs = np.empty((T + 1, B, H), dtype=Z.dtype)
     cs = np.empty((T + 1, B, H), dtype=Z.dtype)
     tc = np.empty((T, B, H), dtype=Z.dtype)  # tanh(c_t)
@@ -125,32 +134,38 @@ def _lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarra
     for t in range(T):
         z, a = Z[t], A[t]
         _gemm_into(z, hs[t], whh_t, beta=1.0)       # z += h_{t-1} W_hh^T, all gates at once
-        _sigmoid(z[:, :H3], out=a[:, :H3])         # o, i, f
-        _tanh(z[:, H3:], out=a[:, H3:])            # g
+        if _SIG_VG is not None:                    # o, i, f (and their sigma')
+            _SIG_VG(z[:, :H3], out=(a[:, :H3], P[t, :, :H3]))
+        else:
+            _sig_f(z[:, :H3], out=a[:, :H3])
+        _tanh_f(z[:, H3:], out=a[:, H3:])          # g
         c = cs[t + 1]
         np.multiply(a[:, H2:H3], cs[t], out=c)     # f * c
         np.multiply(a[:, H:H2], a[:, H3:], out=tmp)
         c += tmp                                   # + i * g
-        _tanh(c, out=tc[t])
+        _tanh_f(c, out=tc[t])
         np.multiply(a[:, :H], tc[t], out=hs[t + 1])
-    return hs, cs, (x, Z, A, hs, cs, tc, w_ih_p, w_hh_p)
+    return hs, cs, (x, Z, A, hs, cs, tc, w_ih_p, w_hh_p, P, _SIG_VG is not None)
 
 
 def _lstm_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None, dc_n: np.ndarray | None):
     """BPTT through one LSTM layer.  Returns ``dx, dh0, dc0, dW_ih, dW_hh, db`` (torch order)."""
-    x, Z, A, hs, cs, tc, w_ih_p, w_hh_p = cache
+    x, Z, A, hs, cs, tc, w_ih_p, w_hh_p, P, have_sig_grad = cache
     T, B, I = x.shape
     H = hs.shape[2]
     H2, H3 = 2 * H, 3 * H
     dt = Z.dtype
     # P = (gate non-linearity)' * (the factor its gradient gets from d h or d c), all steps at
     # once: d o-pre = dh * tanh(c) o',  d {i, f, g}-pre = dc * {g i', c_prev f', i g'}.
-    P = np.empty_like(Z)
-    _sigmoid.grad(Z[..., :H3], out=P[..., :H3])
+    # The cached sigma' (fused forward) is read, never modified: backward may run twice.
+    S, P = cache[8], np.empty_like(Z)
+    if not have_sig_grad:
+        S = P
+        _sigmoid.grad(Z[..., :H3], out=P[..., :H3])
     _tanh.grad(Z[..., H3:], out=P[..., H3:])
-    P[..., :H] *= tc
-    P[..., H:H2] *= A[..., H3:]
-    P[..., H2:H3] *= cs[:-1]
+    np.multiply(S[..., :H], tc, out=P[..., :H])
+    np.multiply(S[..., H:H2], A[..., H3:], out=P[..., H:H2])
+    np.multiply(S[..., H2:H3], cs[:-1], out=P[..., H2:H3])
     P[..., H3:] *= A[..., H:H2]
     oc = _tanh.grad(cs[1:])
     oc *= A[..., :H]                                 # d c_t / d h_t = o tanh'(c_t)
@@ -189,6 +204,7 @@ def _gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
     if b_ih is not None:
         Z += b_ih
     A = np.empty_like(Z)  # r, z, n
+    D = np.empty_like(Z)  # sigma' of the r, z pre-activations (fused kernel); backward adds tanh'
     ghn = np.empty((T, B, H), dtype=Z.dtype)  # W_hn h + b_hn, needed for dr
     hs = np.empty((T + 1, B, H), dtype=Z.dtype)
     hs[0] = h0
@@ -203,28 +219,31 @@ def _gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
         else:
             _gemm_into(gh, hs[t], whh_t)
         z[:, :H2] += gh[:, :H2]
-        _sigmoid(z[:, :H2], out=a[:, :H2])
+        if _SIG_VG is not None:
+            _SIG_VG(z[:, :H2], out=(a[:, :H2], D[t, :, :H2]))
+        else:
+            _sig_f(z[:, :H2], out=a[:, :H2])
         ghn[t] = gh[:, H2:]
         np.multiply(a[:, :H], gh[:, H2:], out=tmp)
         z[:, H2:] += tmp
         n = a[:, H2:]
-        _tanh(z[:, H2:], out=n)
+        _tanh_f(z[:, H2:], out=n)
         np.subtract(hs[t], n, out=tmp)                  # h' = n + z * (h - n)
         tmp *= a[:, H:H2]
         np.add(n, tmp, out=hs[t + 1])
-    return hs, (x, Z, A, hs, ghn, w_ih, np.ascontiguousarray(w_hh))
+    return hs, (x, Z, A, hs, ghn, w_ih, np.ascontiguousarray(w_hh), D, _SIG_VG is not None)
 
 
 def _gru_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None):
     """BPTT through one GRU layer.  Returns ``dx, dh0, dW_ih, dW_hh, db_ih, db_hh``."""
-    x, Z, A, hs, ghn, w_ih, w_hh = cache
+    x, Z, A, hs, ghn, w_ih, w_hh, D, have_sig_grad = cache
     T, B, I = x.shape
     H = w_hh.shape[1]
     H2 = 2 * H
     dt = Z.dtype
-    D = np.empty_like(Z)
-    _sigmoid.grad(Z[..., :H2], out=D[..., :H2])
-    _tanh.grad(Z[..., H2:], out=D[..., H2:])
+    if not have_sig_grad:
+        _sigmoid.grad(Z[..., :H2], out=D[..., :H2])
+    _tanh.grad(Z[..., H2:], out=D[..., H2:])  # (rewrites the same values on a second backward)
     dGh = np.empty_like(Z)  # d(W_hh h + b_hh) per step: [dZr, dZz, dZn * r]
     dZn = np.empty((T, B, H), dtype=dt)
     dh = np.zeros((B, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
