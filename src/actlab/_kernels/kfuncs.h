@@ -75,6 +75,61 @@ KINLINE double k_silu_lo(double x)
     return x > 40.0 ? x : r;
 }
 
+/* ----------------------------------------------------------------- float64 fast path
+ * sigmoid and silu of float64 for x >= -705 (kimpl.h sends a block holding any x < -705 to
+ * the general path k_sigmoid / k_silu, whose results there are subnormal or need the
+ * two-step scaling).  NaN takes this path and gives NaN.
+ * e = exp(-|x|) = s (mh + ml), s = 2^k exact and normal (a = -|x| is clamped at -708, so
+ * k >= -1022), mh + ml within 2^-58.9 relative (k_exp_tab).
+ *   d = 1 + e = dh + dl: Fast2Sum(1, eh) (eh = s mh <= 1 exact) plus el: error <= 2^-104;
+ *   sigma = s^neg (nh + nl) / d with (nh, nl) = (mh, ml) for x < 0, (1, 0) otherwise; the
+ *   relative error of e enters as <= 2^-58.9 (e / (1 + e) or 1 / (1 + e) amplify it by <= 1);
+ *   y0 = RN(nh RN(1/dh)) is within 2 ulp of the quotient, so the remainder nh - y0 dh is
+ *   <= 2^-51 nh: its rounding (none with fma; Dekker otherwise) and those of the later
+ *   correction terms (nl, y0 dl, times inv) stay below 2^-100 relative;
+ *   y = fma(rem, inv, y0) rounds once; the product with s^neg is exact (the result is
+ *   normal for x >= -705).
+ * Total: <= 0.5 + 2^53 2^-58.8 = 0.518 ULP. */
+KINLINE double k_sig_fast_parts(double x, double *sc, double *corr)
+{
+    double a = -K_FABS(x);
+    a = a < -708.0 ? -708.0 : a; /* x = +-inf included; NaN stays */
+    double kd, s, mh, ml;
+    k_exp_tab(a, 0.0, &kd, &s, &mh, &ml);
+    (void)kd;
+    double eh = s * mh, el = s * ml;
+    double dh = 1.0 + eh;
+    double dl = ((1.0 - dh) + eh) + el;
+    int neg = x < 0.0;
+    double nh = neg ? mh : 1.0, nl = neg ? ml : 0.0;
+    double inv = 1.0 / dh;
+    double y0 = nh * inv;
+    double rem = k_fnma(y0, dh, nh) + nl;
+    rem = KFMA(-y0, dl, rem);
+    *corr = rem * inv;
+    *sc = neg ? s : 1.0;
+    return y0;
+}
+
+KINLINE double k_sigmoid_fast(double x)
+{
+    double sc, corr, y0 = k_sig_fast_parts(x, &sc, &corr);
+    return (y0 + corr) * sc;
+}
+
+/* x sigma(x) = s^neg (x y0 + x corr): x y0 = p + e exactly (two_prod), the remaining
+ * roundings are of terms <= 2^-50 |x y0| (2^-103 relative); x > 40 returns x (sigma(x) =
+ * 1 - 2^-57.7 or closer: x sigma(x) rounds to x; also +inf).  <= 0.52 ULP. */
+KINLINE double k_silu_fast(double x)
+{
+    double sc, corr, y0 = k_sig_fast_parts(x, &sc, &corr);
+    double xc = x > 40.0 ? 40.0 : x;
+    double p, e;
+    k_two_prod(xc, y0, &p, &e);
+    double r = (p + (e + xc * corr)) * sc;
+    return x > 40.0 ? x : r;
+}
+
 /* ----------------------------------------------------------------- sigmoid family */
 /* sigma(zh + zl) = 2^*ks (*yh + *yl) */
 KINLINE void k_sigmoid_core(double zh, double zl, const int HI, ksig *c, double *yh, double *yl,
@@ -82,7 +137,7 @@ KINLINE void k_sigmoid_core(double zh, double zl, const int HI, ksig *c, double 
 {
     int neg = zh < 0.0;
     double ah = -K_FABS(zh), al = neg ? zl : -zl;
-    *c = k_sig_ctx(ah, al, HI);
+    *c = k_sig_ctx_v(ah, al, HI);
     double nh, nl;
     k_one_p(c, HI, &nh, &nl);
     nh = neg ? nh : 1.0;
@@ -102,7 +157,7 @@ KINLINE double k_sigmoid_z(double zh, double zl, const int HI)
 /* mult * e / (1 + e)^2 with e = exp(ah + al), ah <= 0 */
 KINLINE double k_sgrad_a(double ah, double al, double mult, const int HI)
 {
-    ksig c = k_sig_ctx(ah, al, HI);
+    ksig c = k_sig_ctx_v(ah, al, HI);
     double nh, nl, d2h, d2l, corr;
     k_one_p(&c, HI, &nh, &nl);
     if (HI) {
@@ -139,7 +194,7 @@ KINLINE double k_softplus_div(double zh, double zl, double beta, const int HI)
 {
     const int pos = zh > 0.0;
     double ah = -K_FABS(zh), al = pos ? -zl : zl;
-    ksig c = k_sig_ctx(ah, al, HI);
+    ksig c = k_sig_ctx_v(ah, al, HI);
     double Lh, Ll;
     k_log1p01(c.eh, c.el, HI, &Lh, &Ll);
     double Rh, Rl, corr;
@@ -269,7 +324,7 @@ KINLINE double k_silu(double x, const int HI)
 /* x >= 0: (d + x e) / d^2;  x < 0: e (d + x) / d^2  (e = exp(-|x|), d = 1 + e) */
 KINLINE double k_silu_grad(double x, const int HI)
 {
-    ksig c = k_sig_ctx(-K_FABS(x), 0.0, HI);
+    ksig c = k_sig_ctx_v(-K_FABS(x), 0.0, HI);
     double xc = k_clamp(x, -800.0, 40.0);
     int p = x >= 0.0;
     double y;

@@ -65,12 +65,53 @@ KINLINE int KV(kf_fast)(const char *name, const float *x, float *y, ptrdiff_t n)
 #define KF_FAST(NAME, x, y, n) 0
 #endif
 
+/* ----------------------------------------------------------------- float64 fast path
+ * sigmoid and silu of float64 through kfuncs.h k_sigmoid_fast / k_silu_fast (table exp,
+ * single scaling), valid for x >= -705; a block with any x < -705 goes through the
+ * general loop as a whole (decided before anything is written: y may alias x). */
+#define KD_BLK 1024
+#define KD_TAIL_LOOP(FNAME, FF, GEN)                                                         \
+    static void KV(FNAME)(const double *x, double *y, ptrdiff_t n)                           \
+    {                                                                                        \
+        for (ptrdiff_t b = 0; b < n; b += KD_BLK) {                                          \
+            const ptrdiff_t m = n - b < KD_BLK ? n - b : KD_BLK;                             \
+            const double *xb = x + b;                                                        \
+            double *yb = y + b;                                                              \
+            int tail = 0;                                                                    \
+            _Pragma("omp simd reduction(| : tail)") for (ptrdiff_t i = 0; i < m; i++)        \
+                tail |= xb[i] < -705.0;                                                      \
+            if (tail) {                                                                      \
+                KSIMD for (ptrdiff_t i = 0; i < m; i++) yb[i] = GEN(xb[i], 1);               \
+            } else {                                                                         \
+                KSIMD for (ptrdiff_t i = 0; i < m; i++) yb[i] = FF(xb[i]);                   \
+            }                                                                                \
+        }                                                                                    \
+    }
+KD_TAIL_LOOP(kd_loop_sigmoid, k_sigmoid_fast, k_sigmoid)
+KD_TAIL_LOOP(kd_loop_silu, k_silu_fast, k_silu)
+/* 1 when NAME has a float64 fast loop (the string compares fold at compile time) */
+KINLINE int KV(kd_fast)(const char *name, const double *x, double *y, ptrdiff_t n)
+{
+    if (__builtin_strcmp(name, "sigmoid") == 0) {
+        KV(kd_loop_sigmoid)(x, y, n);
+        return 1;
+    }
+    if (__builtin_strcmp(name, "silu") == 0) {
+        KV(kd_loop_silu)(x, y, n);
+        return 1;
+    }
+    return 0;
+}
+#define KD_FAST(NAME, x, y, n) KV(kd_fast)(#NAME, x, y, n)
+
 #define DEF_U(NAME)                                                                          \
     static void KV(NAME##_d)(const double *const *in, double *const *out, int ps, ptrdiff_t n) \
     {                                                                                        \
         const double *x = in[0];                                                             \
         double *y = out[0];                                                                  \
         (void)ps;                                                                            \
+        if (KD_FAST(NAME, x, y, n))                                                          \
+            return;                                                                          \
         KSIMD for (ptrdiff_t i = 0; i < n; i++) y[i] = k_##NAME(x[i], 1);                    \
     }                                                                                        \
     static void KV(NAME##_f)(const float *const *in, float *const *out, int ps, ptrdiff_t n)  \

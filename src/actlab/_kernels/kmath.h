@@ -156,6 +156,60 @@ KINLINE double k_exp_neg(double ah, double al, const int HI)
     return (!HI && c) ? 0.0 : r; /* HI: 2^-1097 already rounds to 0 */
 }
 
+/* Table-driven exp for float64 results: exp(ah + al) = 2^kd (mh + ml), mh + ml in [1, 2]
+ * a normalised double-double (|ml| <= ulp(mh)/2), for ah in [-760, 0], |al| <= 2^-40
+ * (NaN propagates into mh).
+ *   m = round(ah 64/ln2) (|m| < 2^17), kd = floor(m/64), j = m - 64 kd in [0, 63];
+ *   r = ah + al - m ln2/64: r1 = ah - m L1 is exact (L1 has 36 bits, so m L1 is exact, and
+ *     Sterbenz applies for m != 0), then r = r1 + (al - m L2) rounded once: |r| <= ln2/128
+ *     (1 + 2^-30) < 2^-7.52, absolute error <= 2^-54 |r| + 2^-77 < 2^-61.5 (L1 + L2 = ln2/64
+ *     to 2^-96 relative; with or without hardware fma);
+ *   p = expm1(r) = r + r^2 (1/2 + r/6 + r^2/24 + r^3/120 + r^4/720): Taylor remainder
+ *     |r|^7/5040 < 2^-65, evaluation error < 2^-61.5 (final rounding of p) + 2^-68;
+ *   2^(j/64) = Th + Tl to 2^-65 (gen_tables.py; Tl stored in 12 bits next to Th's
+ *     mantissa), lo = Tl + Th p rounded once
+ *     (|lo| < 2^-6.5 so its half-ulp is <= 2^-60, relative to Th >= 1);
+ *   (mh, ml) = Fast2Sum(Th, lo), exact.
+ * Also returns *s2k = 2^k built from the bits of the rounding shift (only for k >= -1022).
+ * Altogether mh + ml = e^(r) 2^(j/64) (1 + eps) with |eps| < 2^-61.5 + 2^-61.5 + 2^-60 + 2^-64
+ * < 2^-58.9: more accurate than the Taylor path above (2^-56), with a degree-6 instead of a
+ * degree-13 polynomial and no double-double reduction.  Not for expm1 near 0: e - 1 then
+ * cancels against the absolute error 2^-59 (k_em1 users keep k_exp_parts). */
+KINLINE void k_exp_tab(double ah, double al, double *kd, double *s2k, double *mh, double *ml)
+{
+    double t = KFMA(ah, K_EXP_INVL, K_SHIFT);
+    double md = t - K_SHIFT;
+    uint64_t u;
+    memcpy(&u, &t, 8);
+    /* floor(m / 64): m/64 is exact; m/64 - 31.5/64 lies within 0.493 of floor(m/64) */
+    double k = ((md * 0x1p-6 - 0x1.f8p-2) + K_SHIFT) - K_SHIFT;
+    double r1 = KFMA(-md, K_EXP_L1, ah);
+    double r = r1 + (al - md * K_EXP_L2);
+    double q = 1.0 / 720.0;
+    q = KFMA(q, r, 1.0 / 120.0);
+    q = KFMA(q, r, 1.0 / 24.0);
+    q = KFMA(q, r, 1.0 / 6.0);
+    q = KFMA(q, r, 0.5);
+    double p = KFMA(r * r, q, r);
+    /* one lookup: Th's mantissa bits and the rounded Tl 2^64 (+2048) in the top 12 bits */
+    uint64_t w = k_exp_tp[u & 63u];
+    uint64_t wh = (w & 0x000FFFFFFFFFFFFFu) | 0x3FF0000000000000u;
+    uint64_t wl = (w >> 52) | 0x4330000000000000u; /* 2^52 + q + 2048 */
+    double th, tq;
+    memcpy(&th, &wh, 8);
+    memcpy(&tq, &wl, 8);
+    double tl = (tq - (0x1p52 + 2048.0)) * 0x1p-64; /* exact; Tl to 2^-65 */
+    double lo = KFMA(th, p, tl);
+    double h = th + lo;
+    *ml = (th - h) + lo;
+    *mh = h;
+    *kd = k;
+    /* 2^k straight from the bits of t = 1.5 2^52 + m (valid for k >= -1022): u >> 6 is
+     * 1.5 2^46 + floor(m / 64), whose constant part leaves the 12-bit field when shifted */
+    uint64_t e2 = ((u >> 6) + 1023u) << 52;
+    memcpy(s2k, &e2, 8);
+}
+
 /* Quotient (nh + nl) / (dh + dl): returns y0, *corr such that y0 + *corr is the quotient
  * to ~2^-104 relative (HI); plain division for !HI. One division either way. */
 KINLINE double k_div(double nh, double nl, double dh, double dl, const int HI, double *corr)
@@ -169,6 +223,11 @@ KINLINE double k_div(double nh, double nl, double dh, double dl, const int HI, d
     double y0 = nh * inv;
     double res = k_fnma(y0, dh, nh) + (nl - y0 * dl);
     *corr = res * inv;
+#if !K_HAVE_FMA
+    /* Dekker's splitting overflows for |y0| > 2^996 (e.g. softplus(1e308)): the correction
+     * is then NaN although y0 is finite; drop it (a NaN y0 still gives NaN) */
+    *corr = *corr == *corr ? *corr : 0.0;
+#endif
     return y0;
 }
 
@@ -206,7 +265,7 @@ KINLINE void k_add_dd(double ah, double al, double bh, double bl, double *h, dou
  *   e = exp(a) = 2^kd (1 + ph + pl) = eh + el (eh, el exact when kd >= -200),
  *   d = 1 + e  = dh + dl. */
 typedef struct {
-    double kd, ph, pl, s, eh, el, dh, dl;
+    double kd, ph, pl, s, eh, el, dh, dl, mh, ml; /* mh + ml = 1 + ph + pl (HI) */
 } ksig;
 
 KINLINE ksig k_sig_ctx(double ah, double al, const int HI)
@@ -221,6 +280,8 @@ KINLINE ksig k_sig_ctx(double ah, double al, const int HI)
     if (HI) {
         double nh = 1.0 + c.ph;
         double nl = ((1.0 - nh) + c.ph) + c.pl;
+        c.mh = nh;
+        c.ml = nl;
         c.eh = c.s * nh;
         c.el = c.s * nl;
         double dh = 1.0 + c.eh;
@@ -235,12 +296,47 @@ KINLINE ksig k_sig_ctx(double ah, double al, const int HI)
     return c;
 }
 
+/* The same context from the table-driven exp (float64 results only; HI = 1): mantissa
+ * mh + ml in [1, 2] instead of 1 + p, relative error < 2^-58.9 (k_exp_tab).  ph = mh - 1
+ * is only an approximation here (pl = ml): callers needing expm1 use k_sig_ctx. */
+KINLINE ksig k_sig_ctx_tab(double ah, double al)
+{
+    ksig c;
+    int cl = ah < -760.0;
+    double a = k_sel(cl, -760.0, ah), b = k_sel(cl, 0.0, al);
+    double s2k;
+    k_exp_tab(a, b, &c.kd, &s2k, &c.mh, &c.ml);
+    (void)s2k;
+    c.ph = c.mh - 1.0;
+    c.pl = c.ml;
+    double kc = c.kd > -200.0 ? c.kd : -200.0;
+    c.s = k_pow2i(kc);
+    c.eh = c.s * c.mh; /* exact: e = eh + el for kd >= -200 */
+    c.el = c.s * c.ml;
+    double dh = 1.0 + c.eh; /* eh <= 1 + 2^-52 */
+    c.dl = ((1.0 - dh) + c.eh) + c.el;
+    c.dh = dh;
+    return c;
+}
+
+/* sigmoid-family context: table exp for float64 results, Taylor exp for float32 */
+KINLINE ksig k_sig_ctx_v(double ah, double al, const int HI)
+{
+    if (HI)
+        return k_sig_ctx_tab(ah, al);
+    return k_sig_ctx(ah, al, HI);
+}
+
 /* 1 + ph + pl as a normalised double-double (the mantissa of e = 2^kd (1+p)) */
 KINLINE void k_one_p(const ksig *c, const int HI, double *h, double *l)
 {
-    double nh = 1.0 + c->ph;
-    *h = nh;
-    *l = HI ? ((1.0 - nh) + c->ph) + c->pl : 0.0;
+    if (HI) {
+        *h = c->mh;
+        *l = c->ml;
+    } else {
+        *h = 1.0 + c->ph;
+        *l = 0.0;
+    }
 }
 
 /* expm1(a) = e - 1 as a double-double (a = -|z| of the context) */
