@@ -200,3 +200,20 @@ def test_properties(x):
                      "log_sigmoid", "hard_sigmoid", "relu6"):
             assert np.all(np.diff(al.get(name)(xs)) >= 0), name
         assert np.all(al.sigmoid.grad(x) <= 0.25) and np.all(al.sigmoid.grad(x) >= 0)
+
+
+def test_set_num_threads_public_api():
+    before = al.get_num_threads()
+    try:
+        al.set_num_threads(1)
+        assert al.get_num_threads() == 1
+        x = np.linspace(-30, 30, 300_001)
+        one = al.sigmoid(x)
+        al.set_num_threads(2)
+        assert al.get_num_threads() == 2
+        np.testing.assert_array_equal(al.sigmoid(x), one)  # results do not depend on threads
+        for bad in (0, -1, 1.5, True):
+            with pytest.raises(ValueError, match="positive int"):
+                al.set_num_threads(bad)
+    finally:
+        al.set_num_threads(before)

@@ -11,6 +11,7 @@ True
 from __future__ import annotations
 
 from ._activation import Activation, AxisActivation, available, get
+from ._kernels import get_num_threads, set_num_threads
 from ._axis import glu, log_softmax, logsumexp, softmax
 from .activations import (
     elu,
@@ -42,25 +43,6 @@ __all__ = [
     "elu", "selu", "gelu", "silu", "swish", "mish", "softplus", "hard_sigmoid", "hard_swish",
     "softmax", "log_softmax", "logsumexp", "glu",
 ]
-
-
-def set_num_threads(n: int) -> None:
-    """Number of threads the compiled kernels split large arrays across (env ACTLAB_NUM_THREADS)."""
-    from . import _kernels
-
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"actlab.set_num_threads: n must be a positive int, got {n!r}")
-    if _kernels._ufuncs is not None and hasattr(_kernels._ufuncs, "set_num_threads"):
-        _kernels._ufuncs.set_num_threads(n)
-
-
-def get_num_threads() -> int:
-    """Threads used by the compiled kernels (1 when the extension is not built)."""
-    from . import _kernels
-
-    if _kernels._ufuncs is not None and hasattr(_kernels._ufuncs, "get_num_threads"):
-        return int(_kernels._ufuncs.get_num_threads())
-    return 1
 
 
 # Activation objects are instances, which doctest does not collect by itself.

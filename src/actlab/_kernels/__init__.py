@@ -37,10 +37,11 @@ def get(name: str) -> np.ufunc | None:
 
 
 def set_num_threads(n: int) -> None:
-    """Use up to ``n`` threads for large kernel calls (a no-op without the extension)."""
+    """Use up to ``n`` threads for large kernel calls (env ``ACTLAB_NUM_THREADS``; a no-op
+    without the extension)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"actlab.set_num_threads: n must be a positive int, got {n!r}")
     n = int(n)
-    if n < 1:
-        raise ValueError(f"actlab.set_num_threads: n must be >= 1, got {n}")
     if _ufuncs is not None:
         _ufuncs.set_num_threads(n)
 
