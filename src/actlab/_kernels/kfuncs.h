@@ -302,14 +302,11 @@ KINLINE double k_tanh_grad(double x, const int HI)
 KINLINE double k_tanh_grad2(double x, const int HI) { return -2.0 * k_tanh(x, HI) * k_tanh_grad(x, HI); }
 
 /* ----------------------------------------------------------------- silu */
-KINLINE double k_silu(double x, const int HI)
+/* x * 2^ks (yh + yl) for silu and mish: with HI the product is formed exactly (two_prod) and
+ * rounded once; x is clamped to [-800, 40] and x > 40 returns x (the factor rounds to 1). */
+KINLINE double k_x_times(double x, double yh, double yl, double ks, const int HI)
 {
-    if (!HI)
-        return k_silu_lo(x);
-    ksig c;
-    double yh, yl, ks, r;
-    k_sigmoid_core(x, 0.0, HI, &c, &yh, &yl, &ks);
-    double xc = k_clamp(x, -800.0, 40.0);
+    double xc = k_clamp(x, -800.0, 40.0), r;
     if (HI) {
         double p, e;
         k_two_prod(xc, yh, &p, &e);
@@ -319,6 +316,16 @@ KINLINE double k_silu(double x, const int HI)
     }
     r = k_scale(r, ks, HI);
     return x > 40.0 ? x : r;
+}
+
+KINLINE double k_silu(double x, const int HI)
+{
+    if (!HI)
+        return k_silu_lo(x);
+    ksig c;
+    double yh, yl, ks;
+    k_sigmoid_core(x, 0.0, HI, &c, &yh, &yl, &ks);
+    return k_x_times(x, yh, yl, ks, HI);
 }
 
 /* x >= 0: (d + x e) / d^2;  x < 0: e (d + x) / d^2  (e = exp(-|x|), d = 1 + e) */
@@ -404,18 +411,9 @@ KINLINE void k_mish_t(double x, const int HI, ksig *c, double *th, double *tl, d
 KINLINE double k_mish(double x, const int HI)
 {
     ksig c;
-    double th, tl, ks, r;
+    double th, tl, ks;
     k_mish_t(x, HI, &c, &th, &tl, &ks);
-    double xc = k_clamp(x, -800.0, 40.0);
-    if (HI) {
-        double p, e;
-        k_two_prod(xc, th, &p, &e);
-        r = p + (e + xc * tl);
-    } else {
-        r = xc * th;
-    }
-    r = k_scale(r, ks, HI);
-    return x > 40.0 ? x : r;
+    return k_x_times(x, th, tl, ks, HI);
 }
 
 /* x >= 0 (e = e^-x, D = 1 + 2e + 2e^2): ((1 + 2e) D + 4 x e^2 (1 + e)) / D^2
