@@ -8,7 +8,6 @@ accurate in the tails (relative error of a few ULP where the true value is a nor
 from __future__ import annotations
 
 import numpy as np
-from scipy import special as _sp
 
 #: Below this (float64) the helpers rescale ``exp(x)`` as ``exp(x/2)**2`` so that a product
 #: ``x * exp(x)`` is formed before it goes subnormal: around x = -709, exp(x) is already
@@ -116,14 +115,18 @@ def norm_cdf(x: np.ndarray) -> np.ndarray:
     xc = np.clip(x, -1e4, 1e4)
     xn = np.minimum(xc, 0.0)
     h = exp_neg_quarter_sq(xn)
-    left = (0.5 * _sp.erfcx(-xn * INV_SQRT2) * h) * h
-    right = 1.0 - 0.5 * _sp.erfc(np.maximum(xc, 0.0) * INV_SQRT2)
+    from scipy.special import erfc as _erfc  # imported on first use: scipy.special costs 0.2 s
+
+    left = (0.5 * erfcx(-xn * INV_SQRT2) * h) * h
+    right = 1.0 - 0.5 * _erfc(np.maximum(xc, 0.0) * INV_SQRT2)
     return np.where(xc < 0, left, right)
 
 
 def erfcx(z: np.ndarray) -> np.ndarray:
     """Scaled complementary error function ``exp(z^2) erfc(z)``."""
-    return _sp.erfcx(z)
+    from scipy.special import erfcx as _erfcx  # imported on first use (see norm_cdf)
+
+    return _erfcx(z)
 
 
 def patch_root(x: np.ndarray, y: np.ndarray, key: tuple[str, int]) -> np.ndarray:
