@@ -8,9 +8,10 @@ Prints, in one run (so the ratios compare like with like on this machine):
    same C and tol; with the default BLAS threads and with one) on standardised
    breast_cancer and digits, 25% stratified hold-out, with both test accuracies;
 2. LSTM and GRU forward + backward (batch 64, T 50, in 32, hidden 128, float32) vs
-   ``torch.nn.LSTM`` / ``torch.nn.GRU`` on the CPU, with torch's default thread count and
-   with one thread (on a shared machine a busy core stalls OpenMP barriers, so the
-   single-thread row is the stable one); skipped without torch;
+   ``torch.nn.LSTM`` / ``torch.nn.GRU`` on the CPU: both with their default thread counts
+   (actlab splits the batch over ``actlab.get_num_threads()`` threads), then both with one
+   thread (on a shared machine a busy core stalls OpenMP barriers, so the single-thread
+   row is the stable one); skipped without torch;
 3. the adding problem with T = 50: an LSTM ``SequenceRegressor`` trained until its test
    MSE is below 1% of the variance baseline (1/6), or the epoch budget runs out.
 
@@ -100,13 +101,19 @@ def bench_rnn(repeat: int) -> list[tuple]:
             out, _ = tm(xt)
             out.backward(dt)
 
-        n_threads = torch.get_num_threads()
-        for threads in dict.fromkeys((n_threads, 1)):  # torch's default, then single-threaded
+        import actlab
+
+        n_threads, our_threads = torch.get_num_threads(), actlab.get_num_threads()
+        # both libraries' defaults, then both single-threaded (the stable row on a shared box)
+        for threads, ours_n in dict.fromkeys(((n_threads, our_threads), (1, 1))):
             torch.set_num_threads(threads)
+            actlab.set_num_threads(ours_n)
             t_ours, t_torch = _median_pair(ours, theirs, repeat, number=3)
             rows.append((f"{tname} fwd+bwd f32 (64x50x32 -> 128)", t_ours, t_torch,
-                         f"torch {torch.__version__} CPU, {threads} thread(s)", ""))
+                         f"torch {torch.__version__} CPU, {threads} thread(s)",
+                         f"actlab {ours_n} thread(s)"))
         torch.set_num_threads(n_threads)
+        actlab.set_num_threads(our_threads)
     return rows
 
 

@@ -881,10 +881,47 @@ KINLINE double k_step_grad(double x, const int HI) { (void)HI; return k_zero_gra
 KINLINE double k_step_grad2(double x, const int HI) { (void)HI; return k_zero_grad(x); }
 
 /* ----------------------------------------------------------------- fused */
+/* sigma(x), sigma'(x) and sigma(-x) = 1 - sigma(x); for !HI from one exponential e =
+ * exp(-|x|) and one reciprocal of 1 + e (each value within 2^-29 relative, as above). */
+KINLINE void k_sig_vgc(double x, const int HI, double *y, double *g, double *yc)
+{
+    if (HI) {
+        *y = k_sigmoid(x, HI);
+        *g = k_sigmoid_grad(x, HI);
+        *yc = k_sigmoid(-x, HI);
+    } else {
+        double e = k_exp0_lo(-K_FABS(x));
+        double inv = 1.0 / (1.0 + e);
+        double ei = e * inv;
+        *y = x < 0.0 ? ei : inv;
+        *yc = x < 0.0 ? inv : ei;
+        *g = ei * inv;
+    }
+}
+
+/* tanh(x) and tanh'(x); for !HI from one exponential: m = expm1(-2|x|) and e2 = 1 + m
+ * both from k_exp_lo's s (1 + P) (e2 itself, not 1 + m, so tanh' keeps its relative
+ * accuracy in the tails), tanh|x| = -m / (2 + m), tanh' = 4 e2 / (2 + m)^2. */
+KINLINE void k_tanh_vg(double x, const int HI, double *y, double *g)
+{
+    if (HI) {
+        *y = k_tanh(x, HI);
+        *g = k_tanh_grad(x, HI);
+    } else {
+        double a = -2.0 * K_FABS(x), P;
+        double s = k_exp_lo(a, &P);
+        double e2 = a < -150.0 ? 0.0 : KFMA(s, P, s);
+        double m = KFMA(s, P, s - 1.0);
+        double inv = 1.0 / (2.0 + m);
+        *y = __builtin_copysign(-m * inv, x);
+        *g = 4.0 * e2 * inv * inv;
+    }
+}
+
 KINLINE void k_sigmoid_value_and_grad(double x, const int HI, double *y, double *g)
 {
-    *y = k_sigmoid(x, HI);
-    *g = k_sigmoid_grad(x, HI);
+    double yc;
+    k_sig_vgc(x, HI, y, g, &yc);
 }
 
 /* loss = max(x,0) - x t + log1p(exp(-|x|)), grad = sigma(x) - t; exact limits at +-inf */
@@ -917,6 +954,95 @@ KINLINE void k_bce_with_logits(double x, double t, const int HI, double *loss, d
     double sm = k_div(onh, onl, c.dh, c.dl, HI, &corr);
     sm = k_scale(sm + corr, c.kd, HI);
     *grad = x > 0.0 ? omt - sm : sm - t;
+}
+
+/* ----------------------------------------------------------------- recurrent cells
+ * One LSTM / GRU step per element, the gate non-linearities being the sigmoid / tanh
+ * kernels above (k_sig_vgc, k_tanh_vg: float64 values and derivatives <= 1 ULP as the
+ * ufuncs'; float32 ones within 2^-29 before rounding, i.e. equal to actlab.sigmoid /
+ * actlab.tanh but for rare ties).  Arithmetic is in double; a state that the next step reads (c, or GRU pre-activations) is rounded to the
+ * storage type first (K_STORE: float32 when !HI), so tanh is taken of the stored value.
+ * The forward also returns the factors the backward multiplies by, so the backward step
+ * is products only.  Names follow actlab/nn/recurrent.py. */
+#define K_STORE(v, HI) ((HI) ? (v) : (double)(float)(v))
+
+/* in: pre-activations zo, zi, zf, zg, previous cell cp.
+ * out: h, c, po = tanh(c) o', oc = o tanh'(c), pi = g i', pf = cp f', pg = i g', f */
+KINLINE void k_lstm_cell(double zo, double zi, double zf, double zg, double cp, const int HI,
+                         double *r0, double *r1, double *r2, double *r3, double *r4, double *r5,
+                         double *r6, double *r7)
+{
+    double o, so, i, si, f, sf, g, sg, tc, sc, u;
+    k_sig_vgc(zo, HI, &o, &so, &u);
+    k_sig_vgc(zi, HI, &i, &si, &u);
+    k_sig_vgc(zf, HI, &f, &sf, &u);
+    k_tanh_vg(zg, HI, &g, &sg);
+    double c = K_STORE(f * cp + i * g, HI);
+    k_tanh_vg(c, HI, &tc, &sc);
+    *r0 = o * tc;
+    *r1 = c;
+    *r2 = tc * so;
+    *r3 = o * sc;
+    *r4 = g * si;
+    *r5 = cp * sf;
+    *r6 = i * sg;
+    *r7 = f;
+}
+
+/* in: dh (from the step above), dout (of this step's output), dc, and the forward's factors.
+ * out r: d zo, d zi, d zf, d zg, d c_prev */
+KINLINE void k_lstm_cell_backward(double dh, double dout, double dc, double po, double oc,
+                                  double pi, double pf, double pg, double f, double *r0,
+                                  double *r1, double *r2, double *r3, double *r4)
+{
+    double dH = dh + dout;
+    double dct = dc + dH * oc;
+    *r0 = dH * po;
+    *r1 = dct * pi;
+    *r2 = dct * pf;
+    *r3 = dct * pg;
+    *r4 = dct * f;
+}
+
+/* in: input projections xr, xz, xn (with b_ih, and b_hr, b_hz), recurrent projections hr,
+ * hz, hn (without bias), b_hn, previous state h.
+ * out: h' = n + z (h - n) with r = sigma(xr + hr), z = sigma(xz + hz),
+ *      n = tanh(xn + r (hn + b_hn)), and the factors z, (1 - z) tanh'(an) [1 - z as
+ *      sigma(-az), exact near z = 1], r, (hn + b_hn) r', (h - n) z' */
+KINLINE void k_gru_cell(double xr, double xz, double xn, double hr, double hz, double hn,
+                        double bn, double h, const int HI, double *r0, double *r1, double *r2,
+                        double *r3, double *r4, double *r5)
+{
+    double ar = K_STORE(xr + hr, HI), az = K_STORE(xz + hz, HI);
+    double ghn = K_STORE(hn + bn, HI);
+    double rg, sr, u, zg, sz, zc, n, sn;
+    k_sig_vgc(ar, HI, &rg, &sr, &u);
+    k_sig_vgc(az, HI, &zg, &sz, &zc);
+    double an = K_STORE(xn + rg * ghn, HI);
+    k_tanh_vg(an, HI, &n, &sn);
+    double hmn = h - n;
+    *r0 = n + zg * hmn;
+    *r1 = zg;
+    *r2 = zc * sn;
+    *r3 = rg;
+    *r4 = ghn * sr;
+    *r5 = hmn * sz;
+}
+
+/* in: dh as two parts (the direct path and the matmul of the step above), dout, and the
+ * forward's factors fz, fn, fr, frr, fzz.
+ * out: d ar, d az, d an, d hn, dh through the direct path (dh z) */
+KINLINE void k_gru_cell_backward(double dha, double dhb, double dout, double fz, double fn,
+                                 double fr, double frr, double fzz, double *r0, double *r1,
+                                 double *r2, double *r3, double *r4)
+{
+    double dH = dha + dhb + dout;
+    double dn = dH * fn;
+    *r0 = dn * frr;
+    *r1 = dH * fzz;
+    *r2 = dn;
+    *r3 = dn * fr;
+    *r4 = dH * fz;
 }
 
 #endif

@@ -253,6 +253,62 @@ KINLINE int KV(kd_fast)(const char *name, const double *x, double *y, ptrdiff_t 
 
 K_LIST(DEF_U, DEF_B, DEF_T, DEF_F12, DEF_F22)
 
+/* ----------------------------------------------------------------- recurrent cells
+ * Loops over kfuncs.h k_lstm_cell & co.: float32 computes in double with HI = 0, float64
+ * with HI = 1; every output element depends on the same element of the inputs only. */
+#define K_CELL_LOOPS(T_, SUF, HI)                                                            \
+    static void KV(lstm_cell_##SUF)(const T_ *const *in, T_ *const *out, int ps, ptrdiff_t n) \
+    {                                                                                        \
+        (void)ps;                                                                            \
+        const T_ *a0 = in[0], *a1 = in[1], *a2 = in[2], *a3 = in[3], *a4 = in[4];            \
+        T_ *o0 = out[0], *o1 = out[1], *o2 = out[2], *o3 = out[3], *o4 = out[4], *o5 = out[5], *o6 = out[6], *o7 = out[7]; \
+        KSIMD for (ptrdiff_t k = 0; k < n; k++)                                              \
+        {                                                                                    \
+            double r0, r1, r2, r3, r4, r5, r6, r7;                                           \
+            k_lstm_cell(a0[k], a1[k], a2[k], a3[k], a4[k], HI, &r0, &r1, &r2, &r3, &r4, &r5, &r6, &r7); \
+            o0[k] = (T_)r0; o1[k] = (T_)r1; o2[k] = (T_)r2; o3[k] = (T_)r3; o4[k] = (T_)r4; o5[k] = (T_)r5; o6[k] = (T_)r6; o7[k] = (T_)r7; \
+        }                                                                                    \
+    }                                                                                        \
+    static void KV(lstm_cell_backward_##SUF)(const T_ *const *in, T_ *const *out, int ps, ptrdiff_t n) \
+    {                                                                                        \
+        (void)ps;                                                                            \
+        const T_ *a0 = in[0], *a1 = in[1], *a2 = in[2], *a3 = in[3], *a4 = in[4], *a5 = in[5], *a6 = in[6], *a7 = in[7], *a8 = in[8]; \
+        T_ *o0 = out[0], *o1 = out[1], *o2 = out[2], *o3 = out[3], *o4 = out[4];             \
+        KSIMD for (ptrdiff_t k = 0; k < n; k++)                                              \
+        {                                                                                    \
+            double r0, r1, r2, r3, r4;                                                       \
+            k_lstm_cell_backward(a0[k], a1[k], a2[k], a3[k], a4[k], a5[k], a6[k], a7[k], a8[k], &r0, &r1, &r2, &r3, &r4); \
+            o0[k] = (T_)r0; o1[k] = (T_)r1; o2[k] = (T_)r2; o3[k] = (T_)r3; o4[k] = (T_)r4;  \
+        }                                                                                    \
+    }                                                                                        \
+    static void KV(gru_cell_##SUF)(const T_ *const *in, T_ *const *out, int ps, ptrdiff_t n) \
+    {                                                                                        \
+        (void)ps;                                                                            \
+        const T_ *a0 = in[0], *a1 = in[1], *a2 = in[2], *a3 = in[3], *a4 = in[4], *a5 = in[5], *a6 = in[6], *a7 = in[7]; \
+        T_ *o0 = out[0], *o1 = out[1], *o2 = out[2], *o3 = out[3], *o4 = out[4], *o5 = out[5]; \
+        KSIMD for (ptrdiff_t k = 0; k < n; k++)                                              \
+        {                                                                                    \
+            double r0, r1, r2, r3, r4, r5;                                                   \
+            k_gru_cell(a0[k], a1[k], a2[k], a3[k], a4[k], a5[k], a6[k], a7[k], HI, &r0, &r1, &r2, &r3, &r4, &r5); \
+            o0[k] = (T_)r0; o1[k] = (T_)r1; o2[k] = (T_)r2; o3[k] = (T_)r3; o4[k] = (T_)r4; o5[k] = (T_)r5; \
+        }                                                                                    \
+    }                                                                                        \
+    static void KV(gru_cell_backward_##SUF)(const T_ *const *in, T_ *const *out, int ps, ptrdiff_t n) \
+    {                                                                                        \
+        (void)ps;                                                                            \
+        const T_ *a0 = in[0], *a1 = in[1], *a2 = in[2], *a3 = in[3], *a4 = in[4], *a5 = in[5], *a6 = in[6], *a7 = in[7]; \
+        T_ *o0 = out[0], *o1 = out[1], *o2 = out[2], *o3 = out[3], *o4 = out[4];             \
+        KSIMD for (ptrdiff_t k = 0; k < n; k++)                                              \
+        {                                                                                    \
+            double r0, r1, r2, r3, r4;                                                       \
+            k_gru_cell_backward(a0[k], a1[k], a2[k], a3[k], a4[k], a5[k], a6[k], a7[k], &r0, &r1, &r2, &r3, &r4); \
+            o0[k] = (T_)r0; o1[k] = (T_)r1; o2[k] = (T_)r2; o3[k] = (T_)r3; o4[k] = (T_)r4;  \
+        }                                                                                    \
+    }
+
+K_CELL_LOOPS(double, d, 1)
+K_CELL_LOOPS(float, f, 0)
+
 /* ----------------------------------------------------------------- softmax rows */
 /* shifted input s = x - max (as sh + *sl, exact) with the limits of actlab._axis: a +inf max
  * gives 0 at the +inf entries and -inf elsewhere; a -inf max (row of -inf) is not subtracted. */
@@ -310,6 +366,7 @@ static void KV(row_d)(const double *x, double *y, ptrdiff_t n, int log) { K_ROW_
 static void KV(row_f)(const float *x, float *y, ptrdiff_t n, int log) { K_ROW_BODY(float, (double)x[i], 0) }
 
 #define ENT_U(NAME) {KV(NAME##_d), KV(NAME##_f)},
-static const kpair KV(elems)[] = {K_LIST(ENT_U, ENT_U, ENT_U, ENT_U, ENT_U)};
+#define ENT_C(NAME, NIN, NOUT) {KV(NAME##_d), KV(NAME##_f)},
+static const kpair KV(elems)[] = {K_LIST(ENT_U, ENT_U, ENT_U, ENT_U, ENT_U) K_CELLS(ENT_C)};
 
 const kvariant KV(actlab_kvariant) = {K_STR(KVARIANT), KV(elems), KV(row_d), KV(row_f)};

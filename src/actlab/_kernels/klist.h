@@ -26,6 +26,13 @@
     F12(sigmoid_value_and_grad)                                                                \
     F22(bce_with_logits)
 
+/* Recurrent-cell kernels C(NAME, inputs, outputs): every argument an array (no scalar
+ * parameters); their element formulas are in kfuncs.h (k_lstm_cell, ...), their NumPy
+ * twins in actlab/nn/recurrent.py.  Indices continue after K_LIST. */
+#define K_CELLS(C)                                                                            \
+    C(lstm_cell, 5, 8) C(lstm_cell_backward, 9, 5) C(gru_cell, 8, 6) C(gru_cell_backward, 8, 5)
+#define K_MAXARG 16 /* most arguments (inputs + outputs) of one kernel */
+
 /* Calling convention of every kernel: contiguous x = in[0] and outputs out[k]; parameters
  * in[1], in[2] are contiguous arrays, or single values when pscalar is set. */
 typedef void (*kfun_d)(const double *const *in, double *const *out, int pscalar, ptrdiff_t n);

@@ -250,7 +250,7 @@ static int k_default_threads(void)
 typedef struct {
     char **args;
     const npy_intp *steps;
-    int nin, nout, idx;
+    int nin, nout, idx, params; /* params: inputs 1.. may be single broadcast values */
 } kjob;
 
 #define K_DEFINE_RANGE(SUF, T, FN)                                                           \
@@ -260,32 +260,28 @@ typedef struct {
         const npy_intp *st = j->steps;                                                       \
         const int nin = j->nin, nout = j->nout, na = nin + nout;                             \
         const npy_intp sz = (npy_intp)sizeof(T);                                             \
-        char *p[4];                                                                          \
+        char *p[K_MAXARG];                                                                   \
         for (int k = 0; k < na; k++)                                                         \
             p[k] = j->args[k] + start * st[k];                                               \
         npy_intp n = end - start;                                                            \
-        int xc = st[0] == sz, pscal = nin > 1, pcont = 1;                                    \
-        for (int k = 1; k < nin; k++) {                                                      \
+        int pscal = j->params && nin > 1, cont = 1;                                          \
+        for (int k = 1; k < nin; k++)                                                        \
             pscal &= st[k] == 0;                                                             \
-            pcont &= st[k] == sz;                                                            \
-        }                                                                                    \
-        for (int k = nin; k < na; k++)                                                       \
-            xc &= st[k] == sz;                                                               \
+        for (int k = 0; k < na; k++)                                                         \
+            cont &= st[k] == sz || (pscal && k >= 1 && k < nin);                             \
         FN fn = g_var->elem[j->idx].SUF;                                                     \
-        if (xc && (pscal || pcont)) {                                                        \
+        if (cont) {                                                                          \
             fn((const T *const *)p, (T *const *)(p + nin), pscal, n);                        \
             return;                                                                          \
         }                                                                                    \
-        T buf[4][K_BLK];                                                                     \
+        T buf[K_MAXARG][K_BLK];                                                              \
         for (npy_intp b = 0; b < n; b += K_BLK) {                                            \
             npy_intp c = n - b < K_BLK ? n - b : K_BLK;                                      \
-            const T *ip[3];                                                                  \
-            T *op[2];                                                                        \
+            const T *ip[K_MAXARG];                                                           \
+            T *op[K_MAXARG];                                                                 \
             for (int k = 0; k < nin; k++) {                                                  \
                 char *q = p[k] + b * st[k];                                                  \
-                if (k > 0 && pscal) {                                                        \
-                    ip[k] = (const T *)q;                                                    \
-                } else if (st[k] == sz) {                                                    \
+                if ((k > 0 && pscal) || st[k] == sz) {                                       \
                     ip[k] = (const T *)q;                                                    \
                 } else {                                                                     \
                     for (npy_intp i = 0; i < c; i++)                                         \
@@ -295,7 +291,7 @@ typedef struct {
             }                                                                                \
             for (int k = 0; k < nout; k++) {                                                 \
                 char *q = p[nin + k] + b * st[nin + k];                                      \
-                op[k] = st[nin + k] == sz ? (T *)q : buf[nin + k < 4 ? nin + k : 3];         \
+                op[k] = st[nin + k] == sz ? (T *)q : buf[nin + k];                           \
             }                                                                                \
             fn(ip, op, pscal, c);                                                            \
             for (int k = 0; k < nout; k++) {                                                 \
@@ -315,7 +311,7 @@ typedef struct {
         if (n <= 0)                                                                          \
             return;                                                                          \
         const int *meta = (const int *)data;                                                 \
-        kjob j = {args, steps, meta[1], meta[2], meta[0]};                                   \
+        kjob j = {args, steps, meta[1], meta[2], meta[0], meta[3]};                          \
         kfpstate fs;                                                                         \
         k_fp_save(&fs);                                                                      \
         k_parallel(n, n, 64, k_range_##SUF, &j);                                             \
@@ -375,20 +371,28 @@ typedef struct {
 K_DEFINE_ROWS(fd, double, row_d)
 K_DEFINE_ROWS(ff, float, row_f)
 
+#include "krnn.h"
+
 /* ------------------------------------------------------------------ registration */
-#define K_META_U(N) {0, 1, 1},
-#define K_META_B(N) {0, 2, 1},
-#define K_META_T(N) {0, 3, 1},
-#define K_META_F12(N) {0, 1, 2},
-#define K_META_F22(N) {0, 2, 2},
-static int g_meta[][3] = {K_LIST(K_META_U, K_META_B, K_META_T, K_META_F12, K_META_F22)};
+/* {index, inputs, outputs, scalar parameters allowed} */
+#define K_META_U(N) {0, 1, 1, 0},
+#define K_META_B(N) {0, 2, 1, 1},
+#define K_META_T(N) {0, 3, 1, 1},
+#define K_META_F12(N) {0, 1, 2, 0},
+#define K_META_F22(N) {0, 2, 2, 1},
+#define K_META_C(N, NIN, NOUT) {0, NIN, NOUT, 0},
+static int g_meta[][4] = {K_LIST(K_META_U, K_META_B, K_META_T, K_META_F12, K_META_F22)
+                              K_CELLS(K_META_C)};
 
 #define K_NAME(N) #N,
-static const char *g_names[] = {K_LIST(K_NAME, K_NAME, K_NAME, K_NAME, K_NAME)};
+#define K_NAME_C(N, NIN, NOUT) #N,
+static const char *g_names[] = {K_LIST(K_NAME, K_NAME, K_NAME, K_NAME, K_NAME) K_CELLS(K_NAME_C)};
 #define K_NKERN ((int)(sizeof(g_names) / sizeof(g_names[0])))
+#define K_ONE(N, NIN, NOUT) +1
+#define K_NCELLS (0 K_CELLS(K_ONE))
 
 static PyUFuncGenericFunction g_funcs[2] = {k_loop_ff, k_loop_fd};
-static char g_types[K_NKERN][8]; /* ntypes x (nin + nout), packed */
+static char g_types[K_NKERN][2 * K_MAXARG]; /* ntypes x (nin + nout), packed */
 static void *g_data[K_NKERN][2];
 
 static PyUFuncGenericFunction g_row_funcs[2] = {k_rowloop_ff, k_rowloop_fd};
@@ -468,6 +472,16 @@ static PyMethodDef k_methods[] = {
      "set_isa(name)\n\nSelect a kernel variant ('base', 'avx2', 'avx512'); for tests."},
     {"available_isas", k_available_isas, METH_NOARGS,
      "available_isas() -> list\n\nKernel variants this CPU can run."},
+    {"set_blas", k_set_blas, METH_VARARGS,
+     "set_blas(sgemm, dgemm)\n\nThe gemm PyCapsules of scipy.linalg.cython_blas for the recurrent loops."},
+    {"lstm_forward", k_lstm_forward, METH_VARARGS,
+     "lstm_forward(U, W, cs, F)\n\nThe time loop of one LSTM layer (see actlab.nn.recurrent)."},
+    {"lstm_backward", k_lstm_backward, METH_VARARGS,
+     "lstm_backward(dZ, dh, dc, dout, F, w_hh)\n\nBPTT loop of one LSTM layer (dout may be None)."},
+    {"gru_forward", k_gru_forward, METH_VARARGS,
+     "gru_forward(X, hs, whh_t, bn, F)\n\nThe time loop of one GRU layer (see actlab.nn.recurrent)."},
+    {"gru_backward", k_gru_backward, METH_VARARGS,
+     "gru_backward(dGh, dZn, dha, dhb, dout, F, w_hh)\n\nBPTT loop of one GRU layer (dout may be None)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef k_module = {PyModuleDef_HEAD_INIT, "_ufuncs",
@@ -503,7 +517,7 @@ PyMODINIT_FUNC PyInit__ufuncs(void)
     g_nthreads = k_default_threads();
     pthread_atfork(NULL, NULL, k_atfork_child);
 
-    static char docs[K_NKERN][160];
+    static char docs[K_NKERN][200];
     for (int i = 0; i < K_NKERN; i++) {
         int nin = g_meta[i][1], nout = g_meta[i][2];
         g_meta[i][0] = i;
@@ -513,8 +527,9 @@ PyMODINIT_FUNC PyInit__ufuncs(void)
         }
         g_data[i][0] = g_data[i][1] = g_meta[i];
         snprintf(docs[i], sizeof(docs[i]),
-                 "%s: actlab activation kernel (%d input%s, %d output%s; float32/float64 loops).",
-                 g_names[i], nin, nin > 1 ? "s" : "", nout, nout > 1 ? "s" : "");
+                 "%s: actlab %s kernel (%d input%s, %d output%s; float32/float64 loops).", g_names[i],
+                 i < K_NKERN - K_NCELLS ? "activation" : "recurrent-cell (see actlab.nn.recurrent)", nin,
+                 nin > 1 ? "s" : "", nout, nout > 1 ? "s" : "");
         PyObject *uf = PyUFunc_FromFuncAndData(g_funcs, g_data[i], (char *)g_types[i], 2, nin, nout,
                                                PyUFunc_None, g_names[i], docs[i], 0);
         if (k_add(m, g_names[i], uf) < 0) {

@@ -17,11 +17,13 @@ initialisation as PyTorch, computed with NumPy:
       n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
       h' = (1 - z) * n + z * h
 
-The gate non-linearities are the core's :data:`actlab.sigmoid` and :data:`actlab.tanh`
-(values in the forward pass, ``.grad`` of the stored pre-activations in the backward pass:
-one formula, one place).  The input projection of all time steps is one matmul; each step
-does one matmul for all gates.  ``backward`` runs full back-propagation through time; the
-derivative factors of all steps are evaluated in one vectorised call before the loop.
+The gate non-linearities are the core's :data:`actlab.sigmoid` and :data:`actlab.tanh`.
+The input projection of all time steps is one matmul; each step does one matmul for all
+gates and one call of a fused cell kernel (the compiled ``lstm_cell`` / ``gru_cell`` ufuncs,
+whose gates are the same sigmoid/tanh kernels; their NumPy twins ``_lstm_cell_np`` & co.
+where the extension is not built).  The forward step also stores the factors the backward
+step multiplies by, so ``backward`` (full back-propagation through time) is one matmul and
+one fused product kernel per step, then one matmul each for the weight gradients and dx.
 
 Initialisation: every parameter ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) drawn from
 the ``rng`` keyword (a :class:`numpy.random.Generator`; a fresh unseeded one when omitted).
@@ -34,8 +36,9 @@ Threads: when one step's matmul is small (``batch * hidden * gates * hidden`` be
 thread cannot pay for its hand-off on such matmuls, and on a busy machine it stalls.
 
 After ``forward``, :attr:`LSTM.last_gates` holds, per layer, the gate activations
-(``{"i", "f", "g", "o"}`` or ``{"r", "z", "n"}`` -> arrays (T, batch, hidden)) and
-:attr:`LSTM.gate_preactivations` the pre-activations keyed ``(layer, gate)``, for the
+(``{"i", "f", "g", "o"}`` or ``{"r", "z", "n"}`` -> arrays (T, batch, hidden), evaluated on
+first access) and :attr:`LSTM.gate_preactivations` the pre-activations keyed
+``(layer, gate)``, for the
 saturation analysis (:func:`actlab.analysis.vanishing.gate_saturation`).
 """
 
@@ -45,7 +48,6 @@ import contextlib
 from typing import Any
 
 import numpy as np
-from scipy.linalg import blas as _blas
 
 from .. import _kernels
 from .. import activations as _act
@@ -56,23 +58,11 @@ __all__ = ["LSTM", "GRU", "LSTMCell", "GRUCell"]
 
 _sigmoid = _act.sigmoid
 _tanh = _act.tanh
-# The same compiled ufuncs the activation objects dispatch to, called directly inside the
-# step loops (no per-call argument handling); the activation objects where unbuilt.
-_sig_f = _sigmoid.ufunc or _sigmoid
-_tanh_f = _tanh.ufunc or _tanh
-# sigma(x) and sigma'(x) in one pass (the core's fused kernel): the forward stores the
-# derivative factors of the sigmoid gates so the backward does not evaluate them again.
-_SIG_VG = _kernels.get("sigmoid_value_and_grad")
+_GATE_ACT = {"i": _sigmoid, "f": _sigmoid, "o": _sigmoid, "r": _sigmoid, "z": _sigmoid,
+             "g": _tanh, "n": _tanh}
 
 
 # =============================================================================== kernels
-def _gemm_into(c: np.ndarray, a: np.ndarray, b: np.ndarray, beta: float = 0.0) -> None:
-    """``c = a @ b + beta * c`` in place for C-contiguous 2-D arrays: one BLAS call on the
-    Fortran views (``c.T = b.T @ a.T``), so nothing is copied and no temporary is made."""
-    gemm = _blas.get_blas_funcs("gemm", (c,))
-    gemm(1.0, b.T, a.T, beta=beta, c=c.T, overwrite_c=1)
-
-
 _CONTROLLER: Any = None
 SMALL_WORK = 1.6e7  # multiply-adds per looped matmul below which BLAS runs single-threaded
 
@@ -91,184 +81,321 @@ def blas_single_thread(work: float) -> Any:
     if _CONTROLLER is None:
         from threadpoolctl import ThreadpoolController
 
+        _c_loops()  # loads SciPy's BLAS (the compiled loops call it) before the controller looks
         _CONTROLLER = ThreadpoolController()
     return _CONTROLLER.limit(limits=1, user_api="blas")
 
 
-# LSTM gates are stored i, f, g, o (torch); inside the kernels they run as o, i, f, g: the three
-# sigmoid gates form one block (one activation call per step) and the three gates whose
-# gradient is d c times something (i, f, g) form another (one multiply per step).
-_LSTM_ORDER = "oifg"
+PARALLEL_WORK = 1e6  # multiply-adds of one step's recurrent matmul per batch block, at least
+_POOL: Any = None
 
 
-def _lstm_perm(H: int) -> np.ndarray:
-    i, f, g, o = (np.arange(k * H, (k + 1) * H) for k in range(4))
-    return np.concatenate([o, i, f, g])
+def _in_parallel(fn: Any, n: int) -> list[Any]:
+    """``[fn(0), ..., fn(n - 1)]``, fn(0) in the calling thread and the others in a persistent
+    thread pool.  The threads overlap where NumPy releases the GIL: the matmuls and the cell
+    kernels, i.e. nearly all of a step."""
+    global _POOL
+    if n == 1:
+        return [fn(0)]
+    if _POOL is None or _POOL._max_workers < n - 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(max_workers=max(n - 1, 1), thread_name_prefix="actlab-rnn")
+    futures = [_POOL.submit(fn, p) for p in range(1, n)]
+    first = fn(0)
+    return [first] + [f.result() for f in futures]
+
+
+# --------------------------------------------------------------------- cell kernels
+# One time step of every element in one call: the compiled kernels (kfuncs.h k_lstm_cell &
+# co., float32 computed in double) or, where the extension is not built, these NumPy twins
+# of the same formulas (also the tests' second path).  Arguments are (batch, hidden) arrays;
+# ``out`` is the tuple of output arrays, written in place (an output may be an input).
+def _lstm_cell_np(zo, zi, zf, zg, cp, out):
+    """Forward step from the pre-activations.  Out: h, c, and the factors the backward step
+    multiplies by: po = tanh(c) o', oc = o tanh'(c), pi = g i', pf = c_prev f', pg = i g', f."""
+    h, c, po, oc, pi, pf, pg, f_out = out
+    o, i, f, g = _sigmoid(zo), _sigmoid(zi), _sigmoid(zf), _tanh(zg)
+    fc = f * cp
+    np.add(fc, i * g, out=c)
+    tc = _tanh(c)
+    np.multiply(o, tc, out=h)
+    np.multiply(tc, _sigmoid.grad(zo), out=po)
+    np.multiply(o, _tanh.grad(c), out=oc)
+    np.multiply(g, _sigmoid.grad(zi), out=pi)
+    np.multiply(cp, _sigmoid.grad(zf), out=pf)
+    np.multiply(i, _tanh.grad(zg), out=pg)
+    f_out[...] = f
+    return out
+
+
+def _lstm_cell_backward_np(dh, dout, dc, po, oc, pi, pf, pg, f, out):
+    """Backward step.  Out: d zo, d zi, d zf, d zg, d c_prev."""
+    dzo, dzi, dzf, dzg, dcp = out
+    dH = dh + dout
+    dct = dc + dH * oc
+    np.multiply(dH, po, out=dzo)
+    np.multiply(dct, pi, out=dzi)
+    np.multiply(dct, pf, out=dzf)
+    np.multiply(dct, pg, out=dzg)
+    np.multiply(dct, f, out=dcp)
+    return out
+
+
+def _gru_preactivations(xr, xz, xn, hr, hz, hn, bn):
+    """GRU pre-activations ar = xr + hr, az = xz + hz, an = xn + sigmoid(ar) (hn + b_hn) and
+    the bracket ghn = hn + b_hn, from the input projections x* (with b_ih, and b_hr, b_hz)
+    and the recurrent projections h* (no bias)."""
+    ar, az, ghn = xr + hr, xz + hz, hn + bn
+    return ar, az, xn + _sigmoid(ar) * ghn, ghn
+
+
+def _gru_cell_np(xr, xz, xn, hr, hz, hn, bn, h, out):
+    """Forward step (arguments as :func:`_gru_preactivations`, and the previous state h).
+    Out: h' = n + z (h - n) and the factors z, (1 - z) tanh'(an) (1 - z as sigmoid(-az)), r,
+    (hn + b_hn) r', (h - n) z'."""
+    h_new, fz, fn, fr, frr, fzz = out
+    ar, az, an, ghn = _gru_preactivations(xr, xz, xn, hr, hz, hn, bn)
+    r, z, n = _sigmoid(ar), _sigmoid(az), _tanh(an)
+    hmn = h - n
+    np.add(n, z * hmn, out=h_new)
+    fz[...] = z
+    np.multiply(_sigmoid(-az), _tanh.grad(an), out=fn)
+    fr[...] = r
+    np.multiply(ghn, _sigmoid.grad(ar), out=frr)
+    np.multiply(hmn, _sigmoid.grad(az), out=fzz)
+    return out
+
+
+def _gru_cell_backward_np(dha, dhb, dout, fz, fn, fr, frr, fzz, out):
+    """Backward step; dh arrives in two parts (direct path, matmul).  Out: d ar, d az,
+    d an, d hn, dh through the direct path (dh z)."""
+    dar, daz, dan, dhn, dh_direct = out
+    dH = dha + dhb + dout
+    np.multiply(dH, fn, out=dan)
+    np.multiply(dan, frr, out=dar)
+    np.multiply(dH, fzz, out=daz)
+    np.multiply(dan, fr, out=dhn)
+    np.multiply(dH, fz, out=dh_direct)
+    return out
+
+
+_LOOPS: Any = False  # the compiled time loops (krnn.h), resolved on first use; None = absent
+
+
+def _blas_for_loops() -> tuple[Any, Any, bool]:
+    """The Fortran ``sgemm``/``dgemm`` the compiled loops call: NumPy's own OpenBLAS (its
+    ILP64 symbols ``scipy_sgemm_64_``, found with ctypes; 0.3.31 in NumPy 2.4 measured ~25%
+    faster than SciPy's 0.3.30 on the per-step shapes), else the PyCapsules of
+    :mod:`scipy.linalg.cython_blas` (LP64).  Returns ``(sgemm, dgemm, ilp64)``."""
+    try:
+        import ctypes
+
+        from threadpoolctl import threadpool_info
+
+        for lib in threadpool_info():
+            if lib.get("internal_api") != "openblas" or "numpy" not in str(lib.get("filepath")):
+                continue
+            dll = ctypes.CDLL(lib["filepath"])
+            s, d = dll.scipy_sgemm_64_, dll.scipy_dgemm_64_
+            return (ctypes.cast(s, ctypes.c_void_p).value, ctypes.cast(d, ctypes.c_void_p).value, True)
+    except (ImportError, OSError, AttributeError):  # pragma: no cover - other NumPy builds
+        pass
+    from scipy.linalg import cython_blas
+
+    caps = cython_blas.__pyx_capi__
+    return caps["sgemm"], caps["dgemm"], False
+
+
+def _c_loops() -> Any:
+    """The extension module when it has the compiled time loops and a BLAS could be handed
+    to it, else None (the Python loops below then run the same steps)."""
+    global _LOOPS
+    if _LOOPS is False:
+        uf = getattr(_kernels, "_ufuncs", None)
+        _LOOPS = None
+        if uf is not None and hasattr(uf, "lstm_forward"):
+            try:
+                uf.set_blas(*_blas_for_loops())
+                _LOOPS = uf
+            except (ImportError, AttributeError, KeyError, TypeError, ValueError):  # pragma: no cover
+                _LOOPS = None
+    return _LOOPS
+
+
+_LSTM_CELL = _kernels.get("lstm_cell") or _lstm_cell_np
+_LSTM_CELL_BACKWARD = _kernels.get("lstm_cell_backward") or _lstm_cell_backward_np
+_GRU_CELL = _kernels.get("gru_cell") or _gru_cell_np
+_GRU_CELL_BACKWARD = _kernels.get("gru_cell_backward") or _gru_cell_backward_np
+
+
+def _with_ones(x: np.ndarray) -> np.ndarray:
+    """(T, B, F) -> (T * B, F + 1) C-contiguous with a last column of ones (the bias column:
+    ``[x, 1] @ [W^T; b]`` is the projection with its bias, and ``dZ^T [x, 1]`` gives the
+    weight gradient and the bias gradient in one matmul)."""
+    T, B, Fi = x.shape
+    xa = np.empty((T * B, Fi + 1), dtype=x.dtype)
+    xa[:, :Fi].reshape(T, B, Fi)[...] = x
+    xa[:, Fi] = 1
+    return xa
+
+
+def _w_aug(w_ih: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """[W_ih^T; b] (F + 1, G H), b = 0 without bias."""
+    wa = np.zeros((w_ih.shape[1] + 1, w_ih.shape[0]), dtype=w_ih.dtype)
+    wa[:-1] = w_ih.T
+    if b is not None:
+        wa[-1] = b
+    return wa
 
 
 def _lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray,
                   w_hh: np.ndarray, b_ih: np.ndarray | None, b_hh: np.ndarray | None):
     """One LSTM layer over a sequence ``x`` (T, B, I).  Returns ``(hs, cs, cache)``.
 
-    ``hs``/``cs`` are (T + 1, B, H) with the initial state at index 0; the cached
-    pre-activations ``Z`` and activations ``A`` are (T, B, 4H) in the order o, i, f, g.
+    Step t multiplies ``U[t] = [h_{t-1}, x_t, 1]`` by ``W = [W_hh^T; W_ih^T; b_ih + b_hh]``:
+    one matmul gives all four pre-activations with their biases, the cell kernel writes
+    ``h_t`` straight into ``U[t + 1]``, and the backward gets ``[dW_hh, dW_ih, db]`` from
+    one matmul ``dZ^T U``.  ``hs`` is the view ``U[:, :, :H]`` (T + 1, B, H), ``cs`` is
+    (T + 1, B, H); both hold the initial state at index 0.  The cache keeps U, W and the
+    backward factors ``F`` (6, T, B, H); the pre-activations are ``U[:T] @ W`` (computed
+    when asked for, by :attr:`LSTM.gate_preactivations`).
     """
-    T, B, _ = x.shape
+    T, B, In = x.shape
     H = w_hh.shape[1]
-    H2, H3 = 2 * H, 3 * H
-    perm = _lstm_perm(H)
-    w_ih_p = w_ih[perm]
-    w_hh_p = np.ascontiguousarray(w_hh[perm])
-    Z = np.empty((T, B, 4 * H), dtype=x.dtype)    # pre-activations, all steps: one matmul
-    _gemm_into(Z.reshape(T * B, 4 * H), x.reshape(T * B, -1), np.ascontiguousarray(w_ih_p.T))
-    if b_ih is not None:
-        Z += (b_ih + b_hh)[perm]
-    A = np.empty_like(Z)
-    P = np.empty_like(Z)  # sigma' of the o, i, f pre-activations (fused kernel), else unset
-    hs = np.empty((T + 1, B, H), dtype=Z.dtype)
-    cs = np.empty((T + 1, B, H), dtype=Z.dtype)
-    tc = np.empty((T, B, H), dtype=Z.dtype)  # tanh(c_t)
-    hs[0], cs[0] = h0, c0
-    whh_t = np.ascontiguousarray(w_hh_p.T)
-    tmp = np.empty((B, H), dtype=Z.dtype)
-    for t in range(T):
-        z, a = Z[t], A[t]
-        _gemm_into(z, hs[t], whh_t, beta=1.0)       # z += h_{t-1} W_hh^T, all gates at once
-        if _SIG_VG is not None:                    # o, i, f (and their sigma')
-            _SIG_VG(z[:, :H3], out=(a[:, :H3], P[t, :, :H3]))
-        else:
-            _sig_f(z[:, :H3], out=a[:, :H3])
-        _tanh_f(z[:, H3:], out=a[:, H3:])          # g
-        c = cs[t + 1]
-        np.multiply(a[:, H2:H3], cs[t], out=c)     # f * c
-        np.multiply(a[:, H:H2], a[:, H3:], out=tmp)
-        c += tmp                                   # + i * g
-        _tanh_f(c, out=tc[t])
-        np.multiply(a[:, :H], tc[t], out=hs[t + 1])
-    return hs, cs, (x, Z, A, hs, cs, tc, w_ih_p, w_hh_p, P, _SIG_VG is not None)
+    K = H + In + 1
+    U = np.empty((T + 1, B, K), dtype=x.dtype)
+    U[0, :, :H] = h0
+    U[:T, :, H:H + In] = x
+    U[T, :, H:] = 0
+    U[:T, :, -1] = 1
+    W = np.empty((K, 4 * H), dtype=x.dtype)
+    W[:H] = w_hh.T
+    W[H:H + In] = w_ih.T
+    W[-1] = 0 if b_ih is None else b_ih + b_hh
+    F = np.empty((6, T, B, H), dtype=x.dtype)
+    cs = np.empty((T + 1, B, H), dtype=x.dtype)
+    cs[0] = c0
+    loops = _c_loops()
+    if loops is not None:
+        loops.lstm_forward(U, W, cs, F)
+    else:
+        R = np.empty((B, 4 * H), dtype=x.dtype)
+        zi, zf, zg, zo = (R[:, k * H:(k + 1) * H] for k in range(4))
+        cell = _LSTM_CELL
+        for t in range(T):
+            np.matmul(U[t], W, out=R)                   # all gates' pre-activations at once
+            cell(zo, zi, zf, zg, cs[t], out=(U[t + 1, :, :H], cs[t + 1], *F[:, t]))
+    hs = U[:, :, :H]
+    return hs, cs, (U, W, F, hs, w_ih, np.ascontiguousarray(w_hh))
+
+
+def _lstm_preactivations(cache) -> np.ndarray:
+    U, W = cache[0], cache[1]
+    T, B, K = U.shape[0] - 1, U.shape[1], U.shape[2]
+    return (U[:T].reshape(T * B, K) @ W).reshape(T, B, -1)
 
 
 def _lstm_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None, dc_n: np.ndarray | None):
     """BPTT through one LSTM layer.  Returns ``dx, dh0, dc0, dW_ih, dW_hh, db`` (torch order)."""
-    x, Z, A, hs, cs, tc, w_ih_p, w_hh_p, P, have_sig_grad = cache
-    T, B, I = x.shape
+    U, W, F, hs, w_ih, w_hh = cache
+    T, B, K = U.shape[0] - 1, U.shape[1], U.shape[2]
     H = hs.shape[2]
-    H2, H3 = 2 * H, 3 * H
-    dt = Z.dtype
-    # P = (gate non-linearity)' * (the factor its gradient gets from d h or d c), all steps at
-    # once: d o-pre = dh * tanh(c) o',  d {i, f, g}-pre = dc * {g i', c_prev f', i g'}.
-    # The cached sigma' (fused forward) is read, never modified: backward may run twice.
-    S, P = cache[8], np.empty_like(Z)
-    if not have_sig_grad:
-        S = P
-        _sigmoid.grad(Z[..., :H3], out=P[..., :H3])
-    _tanh.grad(Z[..., H3:], out=P[..., H3:])
-    np.multiply(S[..., :H], tc, out=P[..., :H])
-    np.multiply(S[..., H:H2], A[..., H3:], out=P[..., H:H2])
-    np.multiply(S[..., H2:H3], cs[:-1], out=P[..., H2:H3])
-    P[..., H3:] *= A[..., H:H2]
-    oc = _tanh.grad(cs[1:])
-    oc *= A[..., :H]                                 # d c_t / d h_t = o tanh'(c_t)
-    P4 = P.reshape(T, B, 4, H)
-    dZ = np.empty_like(Z)
-    dZ4 = dZ.reshape(T, B, 4, H)
+    dt = U.dtype
+    dZ = np.empty((T, B, 4 * H), dtype=dt)
     dh = np.zeros((B, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
     dc = np.zeros((B, H), dtype=dt) if dc_n is None else np.array(dc_n, dtype=dt)
-    tmp = np.empty((B, H), dtype=dt)
-    for t in range(T - 1, -1, -1):
-        if dout is not None:
-            dh += dout[t]
-        np.multiply(dh, P[t, :, :H], out=dZ[t, :, :H])              # d o-pre
-        np.multiply(dh, oc[t], out=tmp)
-        dc += tmp                                                    # d c_t
-        np.multiply(dc[:, None, :], P4[t, :, 1:], out=dZ4[t, :, 1:])  # d i-, f-, g-pre
-        dc *= A[t, :, H2:H3]                                         # d c_{t-1} = dc f
-        _gemm_into(dh, dZ[t], w_hh_p)                                # d h_{t-1}
+    loops = _c_loops()
+    if loops is not None:
+        loops.lstm_backward(dZ, dh, dc, None if dout is None else np.ascontiguousarray(dout), F, w_hh)
+    else:
+        zero = np.zeros((B, H), dtype=dt)
+        cell = _LSTM_CELL_BACKWARD
+        for t in range(T - 1, -1, -1):
+            d = dZ[t]
+            cell(dh, zero if dout is None else dout[t], dc, *F[:, t],
+                 out=(d[:, 3 * H:], d[:, :H], d[:, H:2 * H], d[:, 2 * H:3 * H], dc))
+            np.matmul(d, w_hh, out=dh)                                # d h_{t-1}
     dZf = dZ.reshape(T * B, 4 * H)
-    inv = np.argsort(_lstm_perm(H))
-    dW_hh = (dZf.T @ hs[:-1].reshape(T * B, H))[inv]
-    dW_ih = (dZf.T @ x.reshape(T * B, I))[inv]
-    db = dZf.sum(axis=0)[inv]
-    dx = (dZf @ w_ih_p).reshape(T, B, I)
-    return dx, dh, dc, dW_ih, dW_hh, db
+    dWU = dZf.T @ U[:T].reshape(T * B, K)                             # [dW_hh, dW_ih, db]
+    dx = (dZf @ w_ih).reshape(T, B, -1)
+    return dx, dh, dc, dWU[:, H:-1], dWU[:, :H], dWU[:, -1].copy()
 
 
 def _gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
                  b_ih: np.ndarray | None, b_hh: np.ndarray | None):
-    """One GRU layer over ``x`` (T, B, I).  Returns ``(hs, cache)``, hs (T + 1, B, H)."""
+    """One GRU layer over ``x`` (T, B, I).  Returns ``(hs, cache)``, hs (T + 1, B, H).
+
+    The input projections of all steps ``X`` (T, B, 3H; with b_ih and b_hr, b_hz) are one
+    matmul; each step one matmul ``h W_hh^T`` and one cell-kernel call.  The cache keeps
+    X, the states, b_hn and the backward factors ``F`` (5, T, B, H); the pre-activations
+    are recomputed from them when asked for (:attr:`GRU.gate_preactivations`).
+    """
     T, B, _ = x.shape
     H = w_hh.shape[1]
     H2 = 2 * H
-    Z = np.empty((T, B, 3 * H), dtype=x.dtype)  # input projection, all steps; becomes the pre-activations
-    _gemm_into(Z.reshape(T * B, 3 * H), x.reshape(T * B, -1), np.ascontiguousarray(w_ih.T))
+    xa = _with_ones(x)
+    b = None
     if b_ih is not None:
-        Z += b_ih
-    A = np.empty_like(Z)  # r, z, n
-    D = np.empty_like(Z)  # sigma' of the r, z pre-activations (fused kernel); backward adds tanh'
-    ghn = np.empty((T, B, H), dtype=Z.dtype)  # W_hn h + b_hn, needed for dr
-    hs = np.empty((T + 1, B, H), dtype=Z.dtype)
+        b = b_ih.copy()
+        b[:H2] += b_hh[:H2]
+    X = np.matmul(xa, _w_aug(w_ih, b)).reshape(T, B, 3 * H)
+    bn = np.zeros(H, dtype=X.dtype) if b_hh is None else b_hh[H2:].copy()
+    F = np.empty((5, T, B, H), dtype=X.dtype)
+    hs = np.empty((T + 1, B, H), dtype=X.dtype)
     hs[0] = h0
     whh_t = np.ascontiguousarray(w_hh.T)
-    gh = np.empty((B, 3 * H), dtype=Z.dtype)
-    tmp = np.empty((B, H), dtype=Z.dtype)
-    for t in range(T):
-        z, a = Z[t], A[t]
-        if b_hh is not None:
-            gh[...] = b_hh
-            _gemm_into(gh, hs[t], whh_t, beta=1.0)
-        else:
-            _gemm_into(gh, hs[t], whh_t)
-        z[:, :H2] += gh[:, :H2]
-        if _SIG_VG is not None:
-            _SIG_VG(z[:, :H2], out=(a[:, :H2], D[t, :, :H2]))
-        else:
-            _sig_f(z[:, :H2], out=a[:, :H2])
-        ghn[t] = gh[:, H2:]
-        np.multiply(a[:, :H], gh[:, H2:], out=tmp)
-        z[:, H2:] += tmp
-        n = a[:, H2:]
-        _tanh_f(z[:, H2:], out=n)
-        np.subtract(hs[t], n, out=tmp)                  # h' = n + z * (h - n)
-        tmp *= a[:, H:H2]
-        np.add(n, tmp, out=hs[t + 1])
-    return hs, (x, Z, A, hs, ghn, w_ih, np.ascontiguousarray(w_hh), D, _SIG_VG is not None)
+    loops = _c_loops()
+    if loops is not None:
+        loops.gru_forward(X, hs, whh_t, bn, F)
+    else:
+        R = np.empty((B, 3 * H), dtype=X.dtype)
+        cell = _GRU_CELL
+        for t in range(T):
+            x_ = X[t]
+            np.matmul(hs[t], whh_t, out=R)
+            cell(x_[:, :H], x_[:, H:H2], x_[:, H2:], R[:, :H], R[:, H:H2], R[:, H2:], bn, hs[t],
+                 out=(hs[t + 1], *F[:, t]))
+    return hs, (xa, X, F, hs, w_ih, np.ascontiguousarray(w_hh), bn)
+
+
+def _gru_preactivations_of(cache) -> np.ndarray:
+    xa, X, F, hs, w_ih, w_hh, bn = cache
+    T, B, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+    Rh = (hs[:-1].reshape(T * B, H) @ w_hh.T).reshape(T, B, 3 * H)
+    H2 = 2 * H
+    ar, az, an, _ = _gru_preactivations(X[..., :H], X[..., H:H2], X[..., H2:], Rh[..., :H],
+                                        Rh[..., H:H2], Rh[..., H2:], bn)
+    return np.concatenate([ar, az, an], axis=2)
 
 
 def _gru_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None):
     """BPTT through one GRU layer.  Returns ``dx, dh0, dW_ih, dW_hh, db_ih, db_hh``."""
-    x, Z, A, hs, ghn, w_ih, w_hh, D, have_sig_grad = cache
-    T, B, I = x.shape
-    H = w_hh.shape[1]
+    xa, X, F, hs, w_ih, w_hh, _ = cache
+    T, B, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
     H2 = 2 * H
-    dt = Z.dtype
-    if not have_sig_grad:
-        _sigmoid.grad(Z[..., :H2], out=D[..., :H2])
-    _tanh.grad(Z[..., H2:], out=D[..., H2:])  # (rewrites the same values on a second backward)
-    dGh = np.empty_like(Z)  # d(W_hh h + b_hh) per step: [dZr, dZz, dZn * r]
+    dt = X.dtype
+    dGh = np.empty_like(X)  # d(W_hh h + b_hh) per step: [d ar, d az, d hn]
     dZn = np.empty((T, B, H), dtype=dt)
-    dh = np.zeros((B, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
-    hz = np.empty((B, H), dtype=dt)
-    for t in range(T - 1, -1, -1):
-        if dout is not None:
-            dh += dout[t]
-        a, g, dn = A[t], dGh[t], dZn[t]
-        r, zg, n = a[:, :H], a[:, H:H2], a[:, H2:]
-        np.multiply(dh, zg, out=hz)                     # direct path h -> h'
-        np.subtract(dh, hz, out=dn)                     # dn = dh (1 - z)
-        dn *= D[t, :, H2:]                              # d pre-activation of n
-        np.multiply(dn, r, out=g[:, H2:])
-        np.multiply(dn, ghn[t], out=g[:, :H])           # d r
-        np.subtract(hs[t], n, out=g[:, H:H2])           # d z = dh (h - n)
-        g[:, H:H2] *= dh
-        g[:, :H2] *= D[t, :, :H2]
-        dh[...] = hz
-        _gemm_into(dh, g, w_hh, beta=1.0)
+    dha = np.zeros((B, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
+    dhb = np.zeros((B, H), dtype=dt)
+    loops = _c_loops()
+    if loops is not None:
+        loops.gru_backward(dGh, dZn, dha, dhb, None if dout is None else np.ascontiguousarray(dout), F, w_hh)
+    else:
+        zero = np.zeros((B, H), dtype=dt)
+        cell = _GRU_CELL_BACKWARD
+        for t in range(T - 1, -1, -1):
+            g = dGh[t]
+            cell(dha, dhb, zero if dout is None else dout[t], *F[:, t],
+                 out=(g[:, :H], g[:, H:H2], dZn[t], g[:, H2:], dha))
+            np.matmul(g, w_hh, out=dhb)
     dGhf = dGh.reshape(T * B, 3 * H)
     dZ = np.concatenate([dGh[..., :H2], dZn], axis=2).reshape(T * B, 3 * H)
     dW_hh = dGhf.T @ hs[:-1].reshape(T * B, H)
-    dW_ih = dZ.T @ x.reshape(T * B, I)
-    dx = (dZ @ w_ih).reshape(T, B, I)
-    return dx, dh, dW_ih, dW_hh, dZ.sum(axis=0), dGhf.sum(axis=0)
+    dWa = dZ.T @ xa
+    dx = (dZ @ w_ih).reshape(T, B, -1)
+    return dx, dha + dhb, dWa[:, :-1], dW_hh, dWa[:, -1].copy(), dGhf.sum(axis=0)
 
 
 # =============================================================================== modules
@@ -281,8 +408,7 @@ def _check_size(v: Any, name: str, cls: str) -> int:
 class _Recurrent(Module):
     """Parameters, shape handling and the layer loop shared by the four public classes."""
 
-    _gates = ""        # gate letters in weight-row order (torch)
-    _cache_order = ""  # column order of the cached pre-activations / activations
+    _gates = ""        # gate letters in weight-row order (torch) = column order of the cached Z
     _states = ("h",)   # names of the recurrent states
     _cell = False
 
@@ -311,9 +437,12 @@ class _Recurrent(Module):
             for name, shape in shapes.items():
                 self.register_parameter(name + sfx, rng.uniform(-k, k, size=shape).astype(self.dtype))
         self._caches: list[Any] | None = None
+        self._parts: list[slice] = []
         self._stack: list[tuple[Any, bool]] = []
         self._unbatched = False
-        self.last_gates: Any = []
+        self._last_gates: Any = None
+        self._preact: Any = None
+        self._fwd_caches: list[Any] | None = None
         self.dhx: Any = None
 
     def extra_repr(self) -> str:
@@ -399,29 +528,50 @@ class _Recurrent(Module):
         return out[0] if len(out) == 1 else tuple(out)
 
     # -- the layer loop -----------------------------------------------------------------------
+    def _batch_parts(self, B: int) -> list[slice]:
+        """Row blocks of the batch that run in parallel threads (rows are independent all
+        through the recurrence): up to :func:`actlab.get_num_threads` blocks, each with at
+        least :data:`PARALLEL_WORK` multiply-adds in its per-step matmul."""
+        n = min(_kernels.get_num_threads(), B)
+        while n > 1 and self._step_work(B // n) < PARALLEL_WORK:
+            n -= 1
+        edges = [B * k // n for k in range(n + 1)]
+        return [slice(edges[k], edges[k + 1]) for k in range(n)]
+
     def _run(self, x: Any, hx: Any) -> tuple[np.ndarray, Any]:
         seq = self._seq(x)
         B = seq.shape[1]
-        zeros = np.zeros((self.num_layers, B, self.hidden_size), dtype=self.dtype)
+        L = self.num_layers
+        zeros = np.zeros((L, B, self.hidden_size), dtype=self.dtype)
         states = [zeros if v is None else self._state_in(v, f"{n}_0" if not self._cell else n, B)
                   for v, n in zip(self._hx(hx), self._states)]
-        finals = [np.empty_like(zeros) for _ in states]
-        caches, inp = [], seq
-        with blas_single_thread(self._step_work(B)):
-            for k in range(self.num_layers):
-                inp, fin, cache = self._kfwd(inp, [s[k] for s in states], self._w(k))
-                for f, v in zip(finals, fin):
-                    f[k] = v
+        parts = self._batch_parts(B)
+
+        def run_part(p: int) -> tuple[np.ndarray, list[Any], list[Any]]:
+            sl, inp, fins, caches = parts[p], seq[:, parts[p]], [], []
+            for k in range(L):
+                inp, fin, cache = self._kfwd(inp, [s[k, sl] for s in states], self._w(k))
+                fins.append(fin)
                 caches.append(cache)
-        self._caches = caches
-        H = self.hidden_size
-        gates = [{g: c[2][..., j * H:(j + 1) * H] for j, g in enumerate(self._cache_order)} for c in caches]
-        self.last_gates = gates[0] if self._cell else gates
-        return inp, finals
+            return inp, fins, caches
+
+        with blas_single_thread(self._step_work(B) if len(parts) == 1 else 0.0):
+            results = _in_parallel(run_part, len(parts))
+        out = results[0][0] if len(parts) == 1 else np.concatenate([r[0] for r in results], axis=1)
+        finals = [np.empty_like(zeros) for _ in states]
+        for sl, (_, fins, _) in zip(parts, results):
+            for k in range(L):
+                for f, v in zip(finals, fins[k]):
+                    f[k, sl] = v
+        self._caches = self._fwd_caches = [r[2] for r in results]  # [part][layer]
+        self._parts = parts
+        self._last_gates = self._preact = None
+        return out, finals
 
     def _back(self, dout: Any, dstates: tuple[Any, ...]) -> np.ndarray:
         self._need_cache("_caches")
-        T, B = self._caches[0][0].shape[:2]
+        caches, parts, L = self._caches, self._parts, self.num_layers
+        T, B = caches[0][0][3].shape[0] - 1, parts[-1].stop  # cache[3] = hs (T + 1, b, H)
         d = None
         if dout is not None:
             want = self._seq_out(np.empty((T, B, self.hidden_size), dtype=self.dtype)).shape
@@ -429,15 +579,26 @@ class _Recurrent(Module):
             d = d[:, None, :] if self._unbatched and not self._cell else d
             d = d.transpose(1, 0, 2) if self.batch_first and not self._unbatched and not self._cell else d
         ds = [self._state_in(v, f"d{n}_n", B, ".backward") for v, n in zip(dstates, self._states)]
-        d0 = [np.empty((self.num_layers, B, self.hidden_size), dtype=self.dtype) for _ in ds]
-        with blas_single_thread(self._step_work(B)):
-            for k in range(self.num_layers - 1, -1, -1):
-                d, dk, grads = self._kbwd(self._caches[k], d, [None if v is None else v[k] for v in ds])
-                for a, v in zip(d0, dk):
-                    a[k] = v
-                self._accumulate(k, *grads)
+
+        def back_part(p: int) -> tuple[np.ndarray, list[Any], list[Any]]:
+            sl = parts[p]
+            dd = None if d is None else d[:, sl]
+            d0s, grads = [None] * L, [None] * L
+            for k in range(L - 1, -1, -1):
+                dd, d0s[k], grads[k] = self._kbwd(caches[p][k], dd, [None if v is None else v[k, sl] for v in ds])
+            return dd, d0s, grads
+
+        with blas_single_thread(self._step_work(B) if len(parts) == 1 else 0.0):
+            results = _in_parallel(back_part, len(parts))
+        d0 = [np.empty((L, B, self.hidden_size), dtype=self.dtype) for _ in ds]
+        for sl, (_, d0s, grads) in zip(parts, results):
+            for k in range(L):
+                for a, v in zip(d0, d0s[k]):
+                    a[k, sl] = v
+                self._accumulate(k, *grads[k])
+        dx = results[0][0] if len(parts) == 1 else np.concatenate([r[0] for r in results], axis=1)
         self.dhx = self._pack(d0)
-        return self._seq_out(d)
+        return self._seq_out(dx)
 
     def forward(self, x: Any, hx: Any = None) -> tuple[np.ndarray, Any]:
         """Run the sequence: ``(output, h_n)`` (GRU) or ``(output, (h_n, c_n))`` (LSTM);
@@ -452,13 +613,31 @@ class _Recurrent(Module):
     @property
     def gate_preactivations(self) -> dict[tuple[int, str], np.ndarray]:
         """``{(layer, gate): pre-activation (T, batch, hidden)}`` of the last forward."""
-        H = self.hidden_size
-        return {(k, g): c[1][..., j * H:(j + 1) * H] for k, c in enumerate(self._caches or [])
-                for j, g in enumerate(self._cache_order)}
+        H, parts = self.hidden_size, self._fwd_caches or []
+
+        if self._preact is None:
+            self._preact = [np.concatenate([self._kpre(part[k]) for part in parts], axis=1)
+                            for k in range(self.num_layers if parts else 0)]
+        return {(k, g): z[..., j * H:(j + 1) * H] for k, z in enumerate(self._preact)
+                for j, g in enumerate(self._gates)}
+
+    @property
+    def last_gates(self) -> Any:
+        """Gate activations of the last forward, per layer ``{gate: (T, batch, hidden)}``
+        (a single dict for the cells): the gates' sigmoid / tanh of
+        :attr:`gate_preactivations`, evaluated on first access."""
+        if self._last_gates is None:
+            per_layer = [{}] if self._cell else []
+            if self._fwd_caches:
+                pre = self.gate_preactivations
+                per_layer = [{g: _GATE_ACT[g](pre[(k, g)]) for g in self._gates}
+                             for k in range(self.num_layers)]
+            self._last_gates = per_layer[0] if self._cell else per_layer
+        return self._last_gates
 
 
 class _LSTMKernels:
-    _gates, _cache_order, _states = "ifgo", _LSTM_ORDER, ("h", "c")
+    _gates, _states = "ifgo", ("h", "c")
 
     @staticmethod
     def _kfwd(x, states, w):
@@ -470,9 +649,11 @@ class _LSTMKernels:
         dx, dh, dc, dW_ih, dW_hh, db = _lstm_backward(cache, d, ds[0], ds[1])
         return dx, (dh, dc), (dW_ih, dW_hh, db, db)
 
+    _kpre = staticmethod(_lstm_preactivations)
+
 
 class _GRUKernels:
-    _gates, _cache_order, _states = "rzn", "rzn", ("h",)
+    _gates, _states = "rzn", ("h",)
 
     @staticmethod
     def _kfwd(x, states, w):
@@ -483,6 +664,8 @@ class _GRUKernels:
     def _kbwd(cache, d, ds):
         dx, dh, dW_ih, dW_hh, db_ih, db_hh = _gru_backward(cache, d, ds[0])
         return dx, (dh,), (dW_ih, dW_hh, db_ih, db_hh)
+
+    _kpre = staticmethod(_gru_preactivations_of)
 
 
 class LSTM(_LSTMKernels, _Recurrent):
@@ -556,19 +739,18 @@ class _Cell(_Recurrent):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, *,
                  rng: np.random.Generator | None = None, dtype: Any = np.float64) -> None:
         super().__init__(input_size, hidden_size, 1, bias, rng=rng, dtype=dtype)
-        self.last_gates = {}
 
     def _step(self, x: Any, hx: Any) -> Any:
         _, finals = self._run(x, hx)
         if not self.training:  # eval: keep only the latest step (no growth at inference)
             self._stack.clear()
-        self._stack.append((self._caches, self._unbatched))
+        self._stack.append((self._caches, self._parts, self._unbatched))
         return self._pack(finals)
 
     def _unstep(self, dstates: tuple[Any, ...]) -> np.ndarray:
         if not self._stack:
             raise RuntimeError(f"{type(self).__name__}.backward called more often than forward")
-        self._caches, self._unbatched = self._stack.pop()
+        self._caches, self._parts, self._unbatched = self._stack.pop()
         return self._back(None, dstates)
 
     def reset(self) -> None:

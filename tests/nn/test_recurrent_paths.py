@@ -1,0 +1,203 @@
+"""The implementations of the recurrent steps agree with each other.
+
+* the compiled time loops (``_kernels/krnn.h``: one C loop per layer, GIL released),
+* the Python loops over the compiled cell ufuncs (``lstm_cell`` & co.),
+* the Python loops over the NumPy twins (``_lstm_cell_np`` & co., the path without the
+  extension);
+
+a batch split over threads equals the serial run; the compiled loops and cell ufuncs
+refuse bad arguments with an error and take hostile values without FP warnings.
+(Each path is also checked against torch through the default path in
+test_recurrent_torch.py.)
+"""
+
+import numpy as np
+import pytest
+
+import actlab
+import actlab.nn.recurrent as R
+from actlab import _kernels
+from actlab.nn.recurrent import GRU, LSTM, GRUCell, LSTMCell
+
+pytestmark = pytest.mark.skipif(not _kernels.available(), reason="needs the compiled extension")
+
+TWINS = {"_LSTM_CELL": R._lstm_cell_np, "_LSTM_CELL_BACKWARD": R._lstm_cell_backward_np,
+         "_GRU_CELL": R._gru_cell_np, "_GRU_CELL_BACKWARD": R._gru_cell_backward_np}
+PATHS = {"compiled loops": {}, "cell ufuncs": {"_LOOPS": None}, "numpy twins": {"_LOOPS": None, **TWINS}}
+
+
+def _everything(cls, dtype, *, layers=2, batch_first=False, T=6, B=5, I=3, H=4, seed=0):
+    """forward + backward with given states and state gradients; every result in one dict."""
+    rng = np.random.default_rng(seed)
+    m = cls(I, H, num_layers=layers, batch_first=batch_first, rng=rng, dtype=dtype)
+    x = rng.standard_normal((B, T, I) if batch_first else (T, B, I)) * 2
+    h0 = rng.standard_normal((layers, B, H))
+    lstm = cls is LSTM
+    hx = (h0, rng.standard_normal((layers, B, H))) if lstm else h0
+    out, fin = m.forward(x, hx)
+    dout = rng.standard_normal(out.shape)
+    dfin = [rng.standard_normal((layers, B, H)) for _ in (fin if lstm else [fin])]
+    dx = m.backward(dout, *dfin)
+    res = {"out": out, "dx": dx, **{f"grad {k}": v.copy() for k, v in m.grads.items()}}
+    for k, v in enumerate(fin if lstm else [fin]):
+        res[f"final {k}"] = v
+    for k, v in enumerate(m.dhx if lstm else [m.dhx]):
+        res[f"dhx {k}"] = v
+    for (layer, g), z in m.gate_preactivations.items():
+        res[f"pre {layer}{g}"] = z
+        res[f"gate {layer}{g}"] = m.last_gates[layer][g]
+    return res
+
+
+def _close(a, b, dtype):
+    tol = dict(rtol=1e-12, atol=1e-13) if dtype == np.float64 else dict(rtol=2e-5, atol=2e-6)
+    assert sorted(a) == sorted(b)
+    for k in a:
+        np.testing.assert_allclose(a[k], b[k], err_msg=k, **tol)
+
+
+def test_compiled_loops_are_in_use():
+    assert R._c_loops() is not None
+
+
+@pytest.mark.parametrize("path", ["cell ufuncs", "numpy twins"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("cls", [LSTM, GRU])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_paths_agree(monkeypatch, cls, dtype, path, batch_first):
+    R._c_loops()
+    ref = _everything(cls, dtype, batch_first=batch_first)
+    for k, v in PATHS[path].items():
+        monkeypatch.setattr(R, k, v)
+    _close(_everything(cls, dtype, batch_first=batch_first), ref, dtype)
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_batch_split_over_threads_equals_serial(monkeypatch, cls, dtype):
+    before = actlab.get_num_threads()
+    try:
+        actlab.set_num_threads(1)
+        serial = _everything(cls, dtype, B=7, seed=3)
+        monkeypatch.setattr(R, "PARALLEL_WORK", 0.0)
+        actlab.set_num_threads(3)  # 7 rows -> blocks of 2, 2, 3
+        m = cls(3, 4, rng=np.random.default_rng(0))
+        assert [(s.start, s.stop) for s in m._batch_parts(7)] == [(0, 2), (2, 4), (4, 7)]
+        parted = _everything(cls, dtype, B=7, seed=3)
+    finally:
+        actlab.set_num_threads(before)
+    _close(parted, serial, dtype)
+
+
+@pytest.mark.parametrize("cls", [LSTMCell, GRUCell])
+def test_cells_split_over_threads(monkeypatch, cls):
+    rng = np.random.default_rng(0)
+    x, dh = rng.standard_normal((6, 3)), rng.standard_normal((6, 4))
+    results = []
+    before = actlab.get_num_threads()
+    try:
+        for threads, work in ((1, R.PARALLEL_WORK), (2, 0.0)):
+            actlab.set_num_threads(threads)
+            monkeypatch.setattr(R, "PARALLEL_WORK", work)
+            cell = cls(3, 4, rng=np.random.default_rng(1))
+            h = cell.forward(x)
+            dx = cell.backward(dh)
+            results.append((h, dx, dict(cell.grads)))
+    finally:
+        actlab.set_num_threads(before)
+    (h1, dx1, g1), (h2, dx2, g2) = results
+    np.testing.assert_allclose(h2[0] if isinstance(h2, tuple) else h2, h1[0] if isinstance(h1, tuple) else h1,
+                               rtol=1e-13)
+    np.testing.assert_allclose(dx2, dx1, rtol=1e-12, atol=1e-15)
+    for k in g1:
+        np.testing.assert_allclose(g2[k], g1[k], rtol=1e-12, atol=1e-15, err_msg=k)
+
+
+def test_parallel_work_threshold_keeps_small_batches_serial():
+    m = LSTM(3, 128, rng=np.random.default_rng(0))
+    before = actlab.get_num_threads()
+    try:
+        actlab.set_num_threads(2)
+        assert len(m._batch_parts(8)) == 1            # 8 * 4 * 128 * 128 / 2 < PARALLEL_WORK
+        assert len(m._batch_parts(64)) == 2
+        actlab.set_num_threads(1)
+        assert len(m._batch_parts(64)) == 1
+    finally:
+        actlab.set_num_threads(before)
+
+
+# --------------------------------------------------------------------- the compiled loops' checks
+def test_compiled_loops_refuse_bad_arguments():
+    L = R._c_loops()
+    f4, f8 = np.float32, np.float64
+    T, B, H, I = 3, 2, 4, 2
+    K = H + I + 1
+    U, W = np.zeros((T + 1, B, K)), np.zeros((K, 4 * H))
+    cs, F = np.zeros((T + 1, B, H)), np.zeros((6, T, B, H))
+    L.lstm_forward(U, W, cs, F)                                   # fits: no error
+    with pytest.raises(ValueError, match="same float dtype"):
+        L.lstm_forward(U, W.astype(f4), cs, F)
+    with pytest.raises(TypeError, match="float32 or float64"):
+        L.lstm_forward(U.astype(int), W, cs, F)
+    with pytest.raises(TypeError, match="numpy array"):
+        L.lstm_forward(U, W.tolist(), cs, F)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        L.lstm_forward(U, np.asfortranarray(W), cs, F)
+    with pytest.raises(ValueError, match="writeable"):
+        ro = cs.copy()
+        ro.flags.writeable = False
+        L.lstm_forward(U, W, ro, F)
+    with pytest.raises(ValueError, match="dimension"):
+        L.lstm_forward(U, W, np.zeros((T, B, H)), F)
+    with pytest.raises(ValueError, match="do not fit"):
+        L.lstm_forward(U, np.zeros((K, 4 * H + 1)), cs, F)
+    dZ, dh, dc = np.zeros((T, B, 4 * H)), np.zeros((B, H)), np.zeros((B, H))
+    with pytest.raises(ValueError, match="dout"):
+        L.lstm_backward(dZ, dh, dc, np.zeros((T, B, H + 1)), F, np.zeros((4 * H, H)))
+    X, hs = np.zeros((T, B, 3 * H)), np.zeros((T + 1, B, H))
+    with pytest.raises(ValueError, match="bn"):
+        L.gru_forward(X, hs, np.zeros((H, 3 * H)), np.zeros(H + 1), np.zeros((5, T, B, H)))
+    with pytest.raises(ValueError, match=r"\(T, B, 3H\)"):
+        L.gru_backward(np.zeros((T, B, 5)), np.zeros((T, B, H)), dh, dh, None, np.zeros((5, T, B, H)),
+                       np.zeros((3 * H, H)))
+    assert f8 is np.float64
+
+
+HOSTILE = np.array([-np.inf, -1000.0, -50.0, -1.0, -0.0, 0.0, 5e-324, 1e-300, 0.5, 1.0, 50.0, 1000.0,
+                    np.inf, np.nan])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ["lstm_cell", "lstm_cell_backward", "gru_cell", "gru_cell_backward"])
+def test_cell_ufuncs_take_hostile_values_quietly(name, dtype):
+    uf = _kernels.get(name)
+    twin = getattr(R, f"_{name}_np")
+    rng = np.random.default_rng(0)
+    ins = [rng.choice(HOSTILE, size=(7, 9)).astype(dtype) for _ in range(uf.nin)]
+    outs = tuple(np.empty((7, 9), dtype) for _ in range(uf.nout))
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        uf(*ins, out=outs)
+    with np.errstate(all="ignore"):
+        want = twin(*[a.astype(np.float64) for a in ins], out=tuple(np.empty((7, 9)) for _ in outs))
+    for k, (got, ref) in enumerate(zip(outs, want)):
+        ref = ref.astype(dtype)
+        same = (got == ref) | (np.isnan(got) & np.isnan(ref))
+        close = np.isclose(got, ref, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-300)
+        assert (same | close).all(), (name, k, ins, got, ref)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cell_ufuncs_handle_strides_and_aliasing(dtype):
+    uf = _kernels.get("lstm_cell")
+    rng = np.random.default_rng(1)
+    big = rng.standard_normal((6, 40)).astype(dtype)
+    ins = [big[:, k * 8:(k + 1) * 8:2] for k in range(4)] + [rng.standard_normal((6, 4)).astype(dtype)]
+    want = uf(*[np.ascontiguousarray(a) for a in ins])
+    got = uf(*ins)
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    cp = ins[4].copy()
+    outs = list(np.empty((6, 4), dtype) for _ in range(8))
+    outs[1] = cp                                          # c written over c_prev
+    uf(*ins[:4], cp, out=tuple(outs))
+    np.testing.assert_array_equal(cp, want[1])
