@@ -201,3 +201,32 @@ def test_cell_ufuncs_handle_strides_and_aliasing(dtype):
     outs[1] = cp                                          # c written over c_prev
     uf(*ins[:4], cp, out=tuple(outs))
     np.testing.assert_array_equal(cp, want[1])
+
+
+def _child_runs_split_lstm(q):
+    m = LSTM(3, 4, rng=np.random.default_rng(0))
+    out, _ = m.forward(np.ones((5, 7, 3)))
+    q.put(float(out.sum()))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork() is POSIX")
+def test_batch_split_works_in_a_forked_child(monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(R, "PARALLEL_WORK", 0.0)
+    before = actlab.get_num_threads()
+    try:
+        actlab.set_num_threads(2)
+        m = LSTM(3, 4, rng=np.random.default_rng(0))
+        want = float(m.forward(np.ones((5, 7, 3)))[0].sum())   # the pool's threads exist now
+        ctx = multiprocessing.get_context("fork")
+        q = ctx.Queue()
+        p = ctx.Process(target=_child_runs_split_lstm, args=(q,))
+        p.start()
+        p.join(60)
+        if p.exitcode is None:
+            p.kill()
+        assert p.exitcode == 0, "the forked child hung or failed"
+        assert q.get(timeout=5) == pytest.approx(want, rel=1e-12)
+    finally:
+        actlab.set_num_threads(before)

@@ -45,6 +45,7 @@ saturation analysis (:func:`actlab.analysis.vanishing.gate_saturation`).
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Any
 
 import numpy as np
@@ -87,21 +88,30 @@ def blas_single_thread(work: float) -> Any:
 
 
 PARALLEL_WORK = 1e6  # multiply-adds of one step's recurrent matmul per batch block, at least
-_POOL: Any = None
+_POOL: Any = None     # (executor, workers)
+
+
+def _forget_pool() -> None:
+    global _POOL
+    _POOL = None  # a forked child has the executor object but not its threads
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _in_parallel(fn: Any, n: int) -> list[Any]:
     """``[fn(0), ..., fn(n - 1)]``, fn(0) in the calling thread and the others in a persistent
-    thread pool.  The threads overlap where NumPy releases the GIL: the matmuls and the cell
-    kernels, i.e. nearly all of a step."""
+    thread pool.  The threads overlap where the GIL is released: the compiled time loops
+    (nearly all of a layer), or the matmuls and cell kernels of the Python loops."""
     global _POOL
     if n == 1:
         return [fn(0)]
-    if _POOL is None or _POOL._max_workers < n - 1:
+    if _POOL is None or _POOL[1] < n - 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        _POOL = ThreadPoolExecutor(max_workers=max(n - 1, 1), thread_name_prefix="actlab-rnn")
-    futures = [_POOL.submit(fn, p) for p in range(1, n)]
+        _POOL = (ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="actlab-rnn"), n - 1)
+    futures = [_POOL[0].submit(fn, p) for p in range(1, n)]
     first = fn(0)
     return [first] + [f.result() for f in futures]
 
