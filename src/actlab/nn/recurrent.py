@@ -516,13 +516,16 @@ class _Recurrent(Module):
     def _state_out(self, s: np.ndarray) -> np.ndarray:
         return s.reshape(self._state_shape(s.shape[1])).copy()
 
-    def _seq_out(self, y: np.ndarray) -> np.ndarray:
-        """(T, B, F) internal -> the caller's layout (a fresh array)."""
+    def _seq_out(self, y: np.ndarray, owned: bool = False) -> np.ndarray:
+        """(T, B, F) internal -> the caller's layout (a fresh array; ``owned``: y itself is a
+        fresh array nobody else holds, so a view of it will do)."""
         if self._cell:
-            return y[0, 0].copy() if self._unbatched else y[0].copy()
-        if self._unbatched:
-            return y[:, 0, :].copy()
-        return y.transpose(1, 0, 2).copy() if self.batch_first else y.copy()
+            y = y[0, 0] if self._unbatched else y[0]
+        elif self._unbatched:
+            y = y[:, 0, :]
+        elif self.batch_first:
+            y = y.transpose(1, 0, 2)
+        return y if owned and y.flags.c_contiguous else y.copy()
 
     def _hx(self, hx: Any) -> tuple[Any, ...]:
         if len(self._states) == 1:
@@ -608,13 +611,13 @@ class _Recurrent(Module):
                 self._accumulate(k, *grads[k])
         dx = results[0][0] if len(parts) == 1 else np.concatenate([r[0] for r in results], axis=1)
         self.dhx = self._pack(d0)
-        return self._seq_out(dx)
+        return self._seq_out(dx, owned=True)  # dx is a fresh array of this call
 
     def forward(self, x: Any, hx: Any = None) -> tuple[np.ndarray, Any]:
         """Run the sequence: ``(output, h_n)`` (GRU) or ``(output, (h_n, c_n))`` (LSTM);
         ``hx`` (``h_0``, or ``(h_0, c_0)``) defaults to zeros."""
         out, finals = self._run(x, hx)
-        return self._seq_out(out), self._pack(finals)
+        return self._seq_out(out, owned=len(self._parts) > 1), self._pack(finals)
 
     def _step_work(self, B: int) -> float:
         """Multiply-adds of one step's recurrent matmul (decides the BLAS thread count)."""
