@@ -151,9 +151,15 @@ def test_compiled_loops_refuse_bad_arguments():
         L.lstm_forward(U, W, np.zeros((T, B, H)), F)
     with pytest.raises(ValueError, match="do not fit"):
         L.lstm_forward(U, np.zeros((K, 4 * H + 1)), cs, F)
-    dZ, dh, dc = np.zeros((T, B, 4 * H)), np.zeros((B, H)), np.zeros((B, H))
+    dh, dc, w_hh, w_ih = np.zeros((B, H)), np.zeros((B, H)), np.zeros((4 * H, H)), np.zeros((4 * H, I))
+    dWU, dx = np.zeros((4 * H, K)), np.zeros((T, B, I))
+    L.lstm_backward(dh, dc, None, F, w_hh, U, w_ih, dWU, dx)       # fits: no error
     with pytest.raises(ValueError, match="dout"):
-        L.lstm_backward(dZ, dh, dc, np.zeros((T, B, H + 1)), F, np.zeros((4 * H, H)))
+        L.lstm_backward(dh, dc, np.zeros((T, B, H + 1)), F, w_hh, U, w_ih, dWU, dx)
+    with pytest.raises(ValueError, match="dx"):
+        L.lstm_backward(dh, dc, None, F, w_hh, U, w_ih, dWU, np.zeros((T, B, I + 1)))
+    with pytest.raises(ValueError, match="less than H"):
+        L.lstm_backward(dh, dc, None, F, w_hh, np.zeros((T + 1, B, H)), w_ih, np.zeros((4 * H, H)), dx)
     X, hs = np.zeros((T, B, 3 * H)), np.zeros((T + 1, B, H))
     with pytest.raises(ValueError, match="bn"):
         L.gru_forward(X, hs, np.zeros((H, 3 * H)), np.zeros(H + 1), np.zeros((5, T, B, H)))

@@ -59,19 +59,19 @@ static PyObject *k_set_blas(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* row-major C (M x N) = A (M x K, row stride lda) B (K x N, row stride ldb): the column-major
- * gemm of the transposes, C^T = B^T A^T */
+/* row-major C (M x N) = op(A) op(B) + beta C, op(X) = X ('N') or X^T ('T'), A's and B's row
+ * strides lda, ldb: the column-major gemm of the transposes, C^T = op(B)^T op(A)^T (a
+ * row-major matrix is its transpose in column-major order, so the flags carry over). */
 #define K_DEFINE_GEMM(SUF, T_, FT, FT64)                                                     \
-    static void k_gemm_##SUF(int M, int N, int K, const T_ *A, int lda, const T_ *B, int ldb, \
-                             T_ *C, int ldc)                                                 \
+    static void k_gemm_##SUF(char ta, char tb, int M, int N, int K, const T_ *A, int lda,      \
+                             const T_ *B, int ldb, T_ beta, T_ *C, int ldc)                  \
     {                                                                                        \
-        char n = 'N';                                                                        \
-        T_ one = 1, zero = 0;                                                                \
+        T_ one = 1;                                                                          \
         if (g_ilp64) {                                                                       \
             int64_t m = M, nn = N, k = K, la = lda, lb = ldb, lc = ldc;                      \
-            ((FT64)g_##SUF##gemm)(&n, &n, &nn, &m, &k, &one, (T_ *)B, &lb, (T_ *)A, &la, &zero, C, &lc); \
+            ((FT64)g_##SUF##gemm)(&tb, &ta, &nn, &m, &k, &one, (T_ *)B, &lb, (T_ *)A, &la, &beta, C, &lc); \
         } else {                                                                             \
-            ((FT)g_##SUF##gemm)(&n, &n, &N, &M, &K, &one, (T_ *)B, &ldb, (T_ *)A, &lda, &zero, C, &ldc); \
+            ((FT)g_##SUF##gemm)(&tb, &ta, &N, &M, &K, &one, (T_ *)B, &ldb, (T_ *)A, &lda, &beta, C, &ldc); \
         }                                                                                    \
     }
 #define g_ffgemm g_sgemm
@@ -82,8 +82,9 @@ K_DEFINE_GEMM(fd, double, k_dgemm_t, k_dgemm64_t)
 /* ------------------------------------------------------------------ loops, per dtype
  * LSTM forward  U (T+1, B, K) = [h_{t-1}, x_t, 1] rows, W (K, 4H), cs (T+1, B, H),
  *               F (6, T, B, H).  Writes h_t into U[t+1, :, :H], c_t into cs[t+1], factors.
- * LSTM backward dZ (T, B, 4H) out, dh, dc (B, H) in/out, dout (T, B, H) or NULL,
- *               F (6, T, B, H), w_hh (4H, H).
+ * LSTM backward dh, dc (B, H) in/out, dout (T, B, H) or NULL, F (6, T, B, H), w_hh (4H, H),
+ *               U and w_ih (4H, I) in; dWU (4H, K) = [dW_hh, dW_ih, db] and dx (T, B, I) out,
+ *               computed chunk by chunk of ~256 rows while the chunk's dZ is in cache.
  * GRU forward   X (T, B, 3H), hs (T+1, B, H), whh_t (H, 3H), bn (H), F (5, T, B, H).
  * GRU backward  dGh (T, B, 3H) out, dZn (T, B, H) out, dha, dhb (B, H) in/out,
  *               dout (T, B, H) or NULL, F (5, T, B, H), w_hh (3H, H). */
@@ -97,7 +98,7 @@ K_DEFINE_GEMM(fd, double, k_dgemm_t, k_dgemm64_t)
             return -1;                                                                       \
         kfun_##SUF fn = g_var->elem[KI_lstm_cell].SUF;                                       \
         for (npy_intp t = 0; t < T; t++) {                                                   \
-            k_gemm_##SUF((int)B, (int)G, (int)K, U + t * B * K, (int)K, W, (int)G, R, (int)G); \
+            k_gemm_##SUF('N', 'N', (int)B, (int)G, (int)K, U + t * B * K, (int)K, W, (int)G, 0, R, (int)G); \
             for (npy_intp b = 0; b < B; b++) {                                               \
                 const T_ *r = R + b * G, *in[5] = {r + 3 * H, r, r + H, r + 2 * H,           \
                                                    cs + (t * B + b) * H};                    \
@@ -110,26 +111,45 @@ K_DEFINE_GEMM(fd, double, k_dgemm_t, k_dgemm64_t)
         free(R);                                                                             \
         return 0;                                                                            \
     }                                                                                        \
-    static int k_lstm_bwd_##SUF(npy_intp T, npy_intp B, npy_intp H, T_ *dZ, T_ *dh, T_ *dc,  \
-                                const T_ *dout, const T_ *F, const T_ *whh)                  \
+    static int k_lstm_bwd_##SUF(npy_intp T, npy_intp B, npy_intp K, npy_intp H, npy_intp In,     \
+                                T_ *dh, T_ *dc, const T_ *dout, const T_ *F, const T_ *whh,  \
+                                const T_ *U, const T_ *wih, T_ *dWU, T_ *dx)                 \
     {                                                                                        \
         const npy_intp G = 4 * H;                                                            \
+        npy_intp C = 256 / B; /* steps per chunk: ~256 rows, dZ of a chunk stays in cache */ \
+        C = C < 1 ? 1 : (C > T ? T : C);                                                     \
+        T_ *buf = (T_ *)malloc((size_t)(C * B * G) * sizeof(T_));                            \
         T_ *zero = (T_ *)calloc((size_t)H, sizeof(T_));                                      \
-        if (!zero)                                                                           \
+        if (!buf || !zero) {                                                                 \
+            free(buf);                                                                       \
+            free(zero);                                                                      \
             return -1;                                                                       \
-        kfun_##SUF fn = g_var->elem[KI_lstm_cell_backward].SUF;                              \
-        for (npy_intp t = T - 1; t >= 0; t--) {                                              \
-            for (npy_intp b = 0; b < B; b++) {                                               \
-                const T_ *in[9] = {dh + b * H, dout ? dout + (t * B + b) * H : zero,         \
-                                   dc + b * H};                                              \
-                for (int k = 0; k < 6; k++)                                                  \
-                    in[3 + k] = F + ((k * T + t) * B + b) * H;                               \
-                T_ *d = dZ + (t * B + b) * G;                                                \
-                T_ *out[5] = {d + 3 * H, d, d + H, d + 2 * H, dc + b * H};                   \
-                fn(in, out, 0, H);                                                           \
-            }                                                                                \
-            k_gemm_##SUF((int)B, (int)H, (int)G, dZ + t * B * G, (int)G, whh, (int)H, dh, (int)H); \
         }                                                                                    \
+        kfun_##SUF fn = g_var->elem[KI_lstm_cell_backward].SUF;                              \
+        for (npy_intp t1 = T; t1 > 0;) {                                                     \
+            npy_intp t0 = t1 - C < 0 ? 0 : t1 - C;                                           \
+            for (npy_intp t = t1 - 1; t >= t0; t--) {                                        \
+                T_ *dz = buf + (t - t0) * B * G;                                             \
+                for (npy_intp b = 0; b < B; b++) {                                           \
+                    const T_ *in[9] = {dh + b * H, dout ? dout + (t * B + b) * H : zero,     \
+                                       dc + b * H};                                          \
+                    for (int k = 0; k < 6; k++)                                              \
+                        in[3 + k] = F + ((k * T + t) * B + b) * H;                           \
+                    T_ *d = dz + b * G;                                                      \
+                    T_ *out[5] = {d + 3 * H, d, d + H, d + 2 * H, dc + b * H};               \
+                    fn(in, out, 0, H);                                                       \
+                }                                                                            \
+                k_gemm_##SUF('N', 'N', (int)B, (int)H, (int)G, dz, (int)G, whh, (int)H, 0, dh, (int)H); \
+            }                                                                                \
+            /* the chunk's rows: [dW_hh, dW_ih, db] += dZ^T U[t0:t1], dx[t0:t1] = dZ W_ih */ \
+            int rows = (int)((t1 - t0) * B);                                                 \
+            k_gemm_##SUF('T', 'N', (int)G, (int)K, rows, buf, (int)G, U + t0 * B * K, (int)K,  \
+                         t1 == T ? 0 : 1, dWU, (int)K);                                      \
+            k_gemm_##SUF('N', 'N', rows, (int)In, (int)G, buf, (int)G, wih, (int)In, 0,        \
+                         dx + t0 * B * In, (int)In);                                         \
+            t1 = t0;                                                                         \
+        }                                                                                    \
+        free(buf);                                                                           \
         free(zero);                                                                          \
         return 0;                                                                            \
     }                                                                                        \
@@ -142,7 +162,7 @@ K_DEFINE_GEMM(fd, double, k_dgemm_t, k_dgemm64_t)
             return -1;                                                                       \
         kfun_##SUF fn = g_var->elem[KI_gru_cell].SUF;                                        \
         for (npy_intp t = 0; t < T; t++) {                                                   \
-            k_gemm_##SUF((int)B, (int)G, (int)H, hs + t * B * H, (int)H, whht, (int)G, R, (int)G); \
+            k_gemm_##SUF('N', 'N', (int)B, (int)G, (int)H, hs + t * B * H, (int)H, whht, (int)G, 0, R, (int)G); \
             for (npy_intp b = 0; b < B; b++) {                                               \
                 const T_ *x = X + (t * B + b) * G, *r = R + b * G;                           \
                 const T_ *in[8] = {x, x + H, x + 2 * H, r, r + H, r + 2 * H, bn,             \
@@ -174,7 +194,7 @@ K_DEFINE_GEMM(fd, double, k_dgemm_t, k_dgemm64_t)
                 T_ *out[5] = {g, g + H, dZn + (t * B + b) * H, g + 2 * H, dha + b * H};      \
                 fn(in, out, 0, H);                                                           \
             }                                                                                \
-            k_gemm_##SUF((int)B, (int)H, (int)G, dGh + t * B * G, (int)G, whh, (int)H, dhb, (int)H); \
+            k_gemm_##SUF('N', 'N', (int)B, (int)H, (int)G, dGh + t * B * G, (int)G, whh, (int)H, 0, dhb, (int)H); \
         }                                                                                    \
         free(zero);                                                                          \
         return 0;                                                                            \
@@ -309,22 +329,41 @@ static int k_bwd_tail(const char *fn, int ty, PyObject *odout, PyObject *oF, PyO
 static PyObject *k_lstm_backward(PyObject *self, PyObject *args)
 {
     const char *fn = "lstm_backward";
-    PyObject *odZ, *odh, *odc, *odout, *oF, *ow;
-    if (!PyArg_ParseTuple(args, "OOOOOO:lstm_backward", &odZ, &odh, &odc, &odout, &oF, &ow))
+    PyObject *odh, *odc, *odout, *oF, *ow, *oU, *owi, *odW, *odx;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO:lstm_backward", &odh, &odc, &odout, &oF, &ow, &oU, &owi,
+                          &odW, &odx))
         return NULL;
-    int ty = k_rnn_type(odZ, fn);
-    npy_intp T, B, H;
-    void *dZ = ty < 0 ? NULL : k_lead(odZ, fn, "dZ", ty, 4, 1, &T, &B, &H);
-    if (!dZ)
+    int ty = k_rnn_type(oU, fn);
+    npy_intp T, B, K, any3[3] = {-1, -1, -1};
+    void *U = ty < 0 ? NULL : k_arr(oU, fn, "U", 3, ty, any3, 0);
+    if (!U)
         return NULL;
-    npy_intp s2[2] = {B, H};
+    PyArrayObject *aU = (PyArrayObject *)oU;
+    T = PyArray_DIM(aU, 0) - 1;
+    B = PyArray_DIM(aU, 1);
+    K = PyArray_DIM(aU, 2);
+    if (T < 1 || !PyArray_Check(odW) || PyArray_NDIM((PyArrayObject *)odW) != 2 ||
+        PyArray_DIM((PyArrayObject *)odW, 0) % 4 != 0) {
+        PyErr_Format(PyExc_ValueError, "%s: U must be (T+1, B, K) with T >= 1, dWU (4H, K)", fn);
+        return NULL;
+    }
+    npy_intp H = PyArray_DIM((PyArrayObject *)odW, 0) / 4, In = K - H - 1;
+    if (In < 0) {
+        PyErr_Format(PyExc_ValueError, "%s: U's K = %zd is less than H + 1 = %zd", fn, (Py_ssize_t)K,
+                     (Py_ssize_t)(H + 1));
+        return NULL;
+    }
+    npy_intp s2[2] = {B, H}, sW[2] = {4 * H, K}, sI[2] = {4 * H, In}, sx[3] = {T, B, In};
     void *dh = k_arr(odh, fn, "dh", 2, ty, s2, 1);
     void *dc = dh ? k_arr(odc, fn, "dc", 2, ty, s2, 1) : NULL;
+    void *dW = dc ? k_arr(odW, fn, "dWU", 2, ty, sW, 1) : NULL;
+    void *wi = dW ? k_arr(owi, fn, "w_ih", 2, ty, sI, 0) : NULL;
+    void *dx = wi ? k_arr(odx, fn, "dx", 3, ty, sx, 1) : NULL;
     void *dout, *F, *w;
-    if (!dc || k_bwd_tail(fn, ty, odout, oF, ow, 6, 4, T, B, H, &dout, &F, &w) < 0)
+    if (!dx || k_bwd_tail(fn, ty, odout, oF, ow, 6, 4, T, B, H, &dout, &F, &w) < 0)
         return NULL;
-    K_RUN_RNN(ty, k_lstm_bwd_ff(T, B, H, dZ, dh, dc, dout, F, w),
-              k_lstm_bwd_fd(T, B, H, dZ, dh, dc, dout, F, w));
+    K_RUN_RNN(ty, k_lstm_bwd_ff(T, B, K, H, In, dh, dc, dout, F, w, U, wi, dW, dx),
+              k_lstm_bwd_fd(T, B, K, H, In, dh, dc, dout, F, w, U, wi, dW, dx));
 }
 
 static PyObject *k_gru_forward(PyObject *self, PyObject *args)

@@ -477,7 +477,8 @@ static PyMethodDef k_methods[] = {
     {"lstm_forward", k_lstm_forward, METH_VARARGS,
      "lstm_forward(U, W, cs, F)\n\nThe time loop of one LSTM layer (see actlab.nn.recurrent)."},
     {"lstm_backward", k_lstm_backward, METH_VARARGS,
-     "lstm_backward(dZ, dh, dc, dout, F, w_hh)\n\nBPTT loop of one LSTM layer (dout may be None)."},
+     "lstm_backward(dh, dc, dout, F, w_hh, U, w_ih, dWU, dx)\n\nBPTT of one LSTM layer with its weight "
+     "gradients [dW_hh, dW_ih, db] and dx (dout may be None)."},
     {"gru_forward", k_gru_forward, METH_VARARGS,
      "gru_forward(X, hs, whh_t, bn, F)\n\nThe time loop of one GRU layer (see actlab.nn.recurrent)."},
     {"gru_backward", k_gru_backward, METH_VARARGS,

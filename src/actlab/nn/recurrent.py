@@ -307,18 +307,24 @@ def _lstm_preactivations(cache) -> np.ndarray:
 
 
 def _lstm_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None, dc_n: np.ndarray | None):
-    """BPTT through one LSTM layer.  Returns ``dx, dh0, dc0, dW_ih, dW_hh, db`` (torch order)."""
+    """BPTT through one LSTM layer.  Returns ``dx, dh0, dc0, dW_ih, dW_hh, db`` (torch order).
+
+    ``[dW_hh, dW_ih, db] = dZ^T U`` (one matmul over all steps, or chunk by chunk inside the
+    compiled loop while the chunk's dZ is still in cache) and ``dx = dZ W_ih``."""
     U, W, F, hs, w_ih, w_hh = cache
     T, B, K = U.shape[0] - 1, U.shape[1], U.shape[2]
     H = hs.shape[2]
     dt = U.dtype
-    dZ = np.empty((T, B, 4 * H), dtype=dt)
     dh = np.zeros((B, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
     dc = np.zeros((B, H), dtype=dt) if dc_n is None else np.array(dc_n, dtype=dt)
     loops = _c_loops()
     if loops is not None:
-        loops.lstm_backward(dZ, dh, dc, None if dout is None else np.ascontiguousarray(dout), F, w_hh)
+        dWU = np.empty((4 * H, K), dtype=dt)
+        dx = np.empty((T, B, K - H - 1), dtype=dt)
+        loops.lstm_backward(dh, dc, None if dout is None else np.ascontiguousarray(dout), F, w_hh, U,
+                            np.ascontiguousarray(w_ih), dWU, dx)
     else:
+        dZ = np.empty((T, B, 4 * H), dtype=dt)
         zero = np.zeros((B, H), dtype=dt)
         cell = _LSTM_CELL_BACKWARD
         for t in range(T - 1, -1, -1):
@@ -326,9 +332,9 @@ def _lstm_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None, dc_n
             cell(dh, zero if dout is None else dout[t], dc, *F[:, t],
                  out=(d[:, 3 * H:], d[:, :H], d[:, H:2 * H], d[:, 2 * H:3 * H], dc))
             np.matmul(d, w_hh, out=dh)                                # d h_{t-1}
-    dZf = dZ.reshape(T * B, 4 * H)
-    dWU = dZf.T @ U[:T].reshape(T * B, K)                             # [dW_hh, dW_ih, db]
-    dx = (dZf @ w_ih).reshape(T, B, -1)
+        dZf = dZ.reshape(T * B, 4 * H)
+        dWU = dZf.T @ U[:T].reshape(T * B, K)
+        dx = (dZf @ w_ih).reshape(T, B, -1)
     return dx, dh, dc, dWU[:, H:-1], dWU[:, :H], dWU[:, -1].copy()
 
 
