@@ -9,6 +9,8 @@ row-wise gufuncs ``softmax`` / ``log_softmax`` (``axis=`` keyword).
 
 Large calls are split across threads: :func:`set_num_threads` / :func:`get_num_threads`
 (default: the ``ACTLAB_NUM_THREADS`` environment variable, else the number of usable cores).
+The extension also holds the time loops of ``actlab.nn.LSTM`` / ``GRU`` (``lstm_forward`` &
+co., see ``krnn.h``) and their fused cell ufuncs (``lstm_cell``, ``gru_cell`` and backward).
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ def get(name: str) -> np.ufunc | None:
 
 
 def set_num_threads(n: int) -> None:
-    """Use up to ``n`` threads for large kernel calls (env ``ACTLAB_NUM_THREADS``; a no-op
-    without the extension)."""
+    """Use up to ``n`` threads for large kernel calls and for the batch blocks of the
+    recurrent layers (env ``ACTLAB_NUM_THREADS``; default: the usable cores)."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"actlab.set_num_threads: n must be a positive int, got {n!r}")
     n = int(n)
@@ -47,5 +49,5 @@ def set_num_threads(n: int) -> None:
 
 
 def get_num_threads() -> int:
-    """Threads used by large kernel calls (1 without the extension)."""
+    """Threads used by large kernel calls and the recurrent layers (1 without the extension)."""
     return 1 if _ufuncs is None else int(_ufuncs.get_num_threads())
