@@ -236,3 +236,44 @@ def test_batch_split_works_in_a_forked_child(monkeypatch):
         assert q.get(timeout=5) == pytest.approx(want, rel=1e-12)
     finally:
         actlab.set_num_threads(before)
+
+
+def _ulp32(got, ref):
+    spacing = np.spacing(np.abs(ref.astype(np.float32))).astype(np.float64)
+    return np.abs(got.astype(np.float64) - ref) / spacing
+
+
+@pytest.mark.parametrize("scale", ["wide", "small"])
+def test_float32_lstm_cell_ulp_bounds(scale):
+    """The float32 cell (plain float arithmetic where |inputs| <= 40) against its float64 twin:
+    c_prev = 0 keeps c = i g free of cancellation, so every output is a short product."""
+    rng = np.random.default_rng(7)
+    n = 200_000
+    if scale == "wide":
+        zs = [rng.uniform(-40, 40, n).astype(np.float32) for _ in range(4)]
+    else:
+        zs = [(rng.standard_normal(n) * np.exp(rng.uniform(-20, 3, n))).astype(np.float32) for _ in range(4)]
+    cp = np.zeros(n, np.float32)
+    got = _kernels.get("lstm_cell")(*zs, cp)
+    ref = R._lstm_cell_np(*[z.astype(np.float64) for z in zs], cp.astype(np.float64),
+                          out=tuple(np.empty(n) for _ in range(8)))
+    bounds = dict(h=10, c=5, po=10, oc=10, pi=8, pf=0, pg=8, f=3)
+    for (name, bound), g, r in zip(bounds.items(), got, ref):
+        assert _ulp32(g, r).max() <= bound, name
+
+
+def test_float32_lstm_output_as_close_to_float64_as_before():
+    rng = np.random.default_rng(0)
+    x, dout = rng.standard_normal((20, 16, 8)), rng.standard_normal((20, 16, 32))
+    m64 = LSTM(8, 32, rng=np.random.default_rng(1))
+    m32 = LSTM(8, 32, rng=np.random.default_rng(1), dtype=np.float32)
+    out64, dx64 = m64.forward(x)[0], None
+    dx64 = m64.backward(dout)
+    out32 = m32.forward(x)[0]
+    dx32 = m32.backward(dout)
+
+    def rel(a, b):
+        return np.abs(a - b).max() / np.abs(b).max()
+
+    assert rel(out32, out64) < 1e-6 and rel(dx32, dx64) < 3e-6
+    assert rel(m32.grads["weight_hh_l0"], m64.grads["weight_hh_l0"]) < 3e-6
