@@ -29,11 +29,17 @@ Initialisation: every parameter ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) d
 the ``rng`` keyword (a :class:`numpy.random.Generator`; a fresh unseeded one when omitted).
 
 dtype: parameters are created in ``dtype`` (float64 by default, float32 supported); inputs
-and states are converted to the parameters' dtype.
+and states are converted to the parameters' dtype.  The compiled float32 LSTM cell computes
+in plain float arithmetic where its inputs are within [-40, 40] (gates within 3 ULP, backward
+factors within 10; outputs and gradients of a network as close to float64 as torch's),
+elsewhere and for every other cell in double.
 
-Threads: when one step's matmul is small (``batch * hidden * gates * hidden`` below
-:data:`SMALL_WORK`), the loops run with one BLAS thread (restored afterwards): a second
-thread cannot pay for its hand-off on such matmuls, and on a busy machine it stalls.
+Threads: the batch is split into up to :func:`actlab.get_num_threads` row blocks, each with
+at least :data:`PARALLEL_WORK` multiply-adds per step, run in parallel threads (the compiled
+loops release the GIL; results equal the serial run's to rounding).  BLAS then runs one
+thread per block; unsplit, when one step's matmul is small (below :data:`SMALL_WORK`) BLAS
+is limited to one thread too (restored afterwards): a second thread cannot pay for its
+hand-off on such matmuls, and on a busy machine it stalls.
 
 After ``forward``, :attr:`LSTM.last_gates` holds, per layer, the gate activations
 (``{"i", "f", "g", "o"}`` or ``{"r", "z", "n"}`` -> arrays (T, batch, hidden), evaluated on
