@@ -494,6 +494,17 @@ KINLINE double k_expm1_lo(double a)
 #define KF_LN2_1 0x1.62e43p-1f
 #define KF_LN2_2 (-0x1.05c61p-29f)
 
+/* 2^k from t = a log2(e) + 1.5 2^23 (its low mantissa bits hold k), for k >= -126 */
+KINLINE float kf_pow2_shifted(float t)
+{
+    uint32_t u;
+    memcpy(&u, &t, 4);
+    u = (u + 127u) << 23;
+    float s;
+    memcpy(&s, &u, 4);
+    return s;
+}
+
 /* exp(a) = s (Wh + Wl) for a in [-86, 0] (NaN propagates into Wh); also returns the
  * float-float *X + *Xl = W - 1 = e^r - 1 (for expm1). */
 KINLINE float kf_exp_parts(float a, float *Wh, float *Wl, float *X, float *Xl)
@@ -524,12 +535,7 @@ KINLINE float kf_exp_parts(float a, float *Wh, float *Wl, float *X, float *Xl)
     *Wh = wh;
     *X = x0;
     *Xl = lo;
-    uint32_t u;
-    memcpy(&u, &t, 4);
-    u = (u + 127u) << 23; /* 2^k from the low bits of t (k >= -126) */
-    float s;
-    memcpy(&s, &u, 4);
-    return s;
+    return kf_pow2_shifted(t);
 }
 
 /* (nh + nl) / (dh + dl) = y0 + *corr with one division; the remainder nh - y0 dh is
@@ -636,12 +642,7 @@ KINLINE float kf_exp_plain(float a, float *P)
     q = KFMAF(q, r, 1.0f / 6.0f);
     q = KFMAF(q, r, 0.5f);
     *P = KFMAF(r * r, q, r); /* expm1(r) */
-    uint32_t u;
-    memcpy(&u, &t, 4);
-    u = (u + 127u) << 23;
-    float s;
-    memcpy(&s, &u, 4);
-    return s;
+    return kf_pow2_shifted(t);
 }
 
 /* sigma(x) and sigma'(x) from e = exp(-|x|): 1 / (1 + e) or e / (1 + e), e / (1 + e)^2 */
