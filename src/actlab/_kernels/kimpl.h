@@ -307,7 +307,7 @@ K_LIST(DEF_U, DEF_B, DEF_T, DEF_F12, DEF_F22)
     }
 
 K_CELL_LOOPS(double, d, 1)
-K_CELL_LOOPS(float, fdbl, 0)
+K_CELL_LOOPS(float, fdbl, 0) /* float32 in double ("fdbl"); the table below wants NAME_f: */
 #define lstm_cell_backward_f lstm_cell_backward_fdbl
 #define gru_cell_f gru_cell_fdbl
 #define gru_cell_backward_f gru_cell_backward_fdbl
