@@ -668,14 +668,7 @@ KINLINE double k_gelu_tanh(double x, const int HI)
     ksig c;
     k_gt_v(xc, HI, &vh, &vl, &dv);
     k_sigmoid_core(vh, vl, HI, &c, &yh, &yl, &ks);
-    if (HI) {
-        double p, e;
-        k_two_prod(xc, yh, &p, &e);
-        r = p + (e + xc * yl);
-    } else {
-        r = xc * yh;
-    }
-    r = k_scale(r, ks, HI);
+    r = k_x_times(xc, yh, yl, ks, HI); /* xc is within k_x_times' clamp: the same product */
     return x > 40.0 ? x : r;
 }
 
