@@ -460,7 +460,7 @@ class _Recurrent(Module):
                 self.register_parameter(name + sfx, rng.uniform(-k, k, size=shape).astype(self.dtype))
         self._caches: list[Any] | None = None
         self._parts: list[slice] = []
-        self._stack: list[tuple[Any, bool]] = []
+        self._stack: list[tuple[Any, list[slice], bool]] = []  # (caches, parts, unbatched)
         self._unbatched = False
         self._last_gates: Any = None
         self._preact: Any = None
