@@ -11,6 +11,7 @@ header by hand).  Run from the repository root:  .venv/bin/python src/actlab/_ke
 from __future__ import annotations
 
 import pathlib
+import struct
 
 import mpmath as mp
 
@@ -83,9 +84,29 @@ def main() -> None:
         th = float(v)
         q = int(mp.nint((v - mp.mpf(th)) * mp.mpf(2) ** 64))
         assert -2047 <= q <= 2047 and 1.0 <= th < 2.0
-        mant = int.from_bytes(__import__("struct").pack("<d", th), "little") & ((1 << 52) - 1)
+        mant = int.from_bytes(struct.pack("<d", th), "little") & ((1 << 52) - 1)
         words.append(f"0x{((q + 2048) << 52) | mant:016x}u")
     lines.append("static const uint64_t k_exp_tp[64] = {" + ", ".join(words) + "};")
+    # 16-entry exp tables of the AVX-512 loops (kx512.h; looked up with vpermps / vpermt2pd,
+    # not gathers): 2^(j/16) = Th + Tl and ln2/16 = L1 + L2, in double (L1 of 38 significant
+    # bits: m * L1 exact for |m| < 2^15) and in float (L1 of 12 bits: exact for |m| < 2^12).
+    l16 = ln2 / 16
+    l1d = mp.mpf(mp.floor(l16 * 2**(38 + 4))) / 2**(38 + 4)
+    l1f = mp.mpf(mp.floor(l16 * 2**(12 + 4))) / 2**(12 + 4)
+    assert float(l1f) == l1f and float(l1d) == l1d
+    t16 = [mp.mpf(2) ** (mp.mpf(j) / 16) for j in range(16)]
+    thf = [float(struct.unpack("<f", struct.pack("<f", float(v)))[0]) for v in t16]
+    tlf = [float(struct.unpack("<f", struct.pack("<f", float(v - mp.mpf(h))))[0]) for v, h in zip(t16, thf)]
+    l2f = struct.unpack("<f", struct.pack("<f", float(l16 - l1f)))[0]
+    lines += ["", f"#define K_X16_INVL {hx(1 / l16)}", f"#define K_X16_L1 {hx(l1d)}",
+              f"#define K_X16_L2 {hx(l16 - l1d)}",
+              "static const double k_x16_th[16] = {" + ", ".join(hx(v) for v in t16) + "};",
+              "static const double k_x16_tl[16] = {"
+              + ", ".join(hx(v - mp.mpf(float(v))) for v in t16) + "};",
+              f"#define K_X16F_INVL {hx(struct.unpack('<f', struct.pack('<f', float(1 / l16)))[0])}f",
+              f"#define K_X16F_L1 {hx(l1f)}f", f"#define K_X16F_L2 {hx(l2f)}f",
+              "static const float k_x16f_th[16] = {" + ", ".join(hx(v) + "f" for v in thf) + "};",
+              "static const float k_x16f_tl[16] = {" + ", ".join(hx(v) + "f" for v in tlf) + "};"]
     c, ta, tb = erfcx_cheb()
     lines += ["", f"#define K_ERFCX_TA {dd(ta)[0]}", f"#define K_ERFCX_TA_L {dd(ta)[1]}",
               f"#define K_ERFCX_TB {dd(tb)[0]}", f"#define K_ERFCX_TB_L {dd(tb)[1]}",

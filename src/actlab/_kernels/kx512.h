@@ -1,0 +1,222 @@
+/* AVX-512 loops (intrinsics) of sigmoid and silu, float32 and float64.
+ *
+ * Included by kimpl.h in the AVX-512 variant only (kern_avx512.c defines K_X512); the other
+ * variants and other architectures keep the portable loops of kimpl.h.  Why intrinsics:
+ * the exponential below reads a 16-entry table of 2^(j/16) with one in-register permute
+ * (vpermps / vpermt2pd) where the compiler would emit a gather, replaces the division by
+ * vrcp14 and one Newton step (the remainder correction makes up the missing bits), and
+ * scales by 2^k with vscalef; float32 runs in float arithmetic, 16 lanes per vector.
+ * Measured on Zen 4, in cache, one thread: float32 sigmoid 0.37-0.45 ns per element
+ * (float-in-double loop 1.0), float64 1.15-1.3 (table gather + vdivpd loop 1.85).
+ *
+ * Exponential, e = exp(a) for a = -|x| <= 0 (clamped at -80 for float, -708 for double):
+ *   m = round(a 16/ln2) from the rounding shift t = a 16/ln2 + 1.5 2^23 (2^52), j = m mod 16
+ *   (the permute index reads the low 4 bits of t), k = floor(m / 16) (vscalef floors md/16);
+ *   rh = a - m L1 is exact (L1 = ln2/16 to 12 bits in float, |m| < 2^11; 37 bits in double,
+ *   |m| < 2^14; for m != 0, |a| >= ln2/32 so a and m L1 share a fine enough grid), then
+ *   r = rh - m L2 rounded once: |r| <= 0.0217, error <= 2^-24 |r| (2^-53 |r|) + |m| 2^-48;
+ *   p = expm1(r) by Taylor, degree 4 (float: remainder |r|^5/120 < 2^-34.5) or 7 (double:
+ *   |r|^8/8! < 2^-59.5), rounded once (2^-29.5 resp. 2^-58.5 absolute);
+ *   W = 2^(j/16) e^r = Th + (Th p + Tl) (Th + Tl = 2^(j/16) to 2^-48 resp. 2^-106), the
+ *   fused sum rounded once (|.| <= 0.042: 2^-28.6 resp. 2^-57.6), then Fast2Sum'd into a
+ *   normalised pair wh + wl (exact), and e = 2^k (wh + wl).
+ *   Relative error of e: float <= 2^-27.6, double <= 2^-56.4.
+ * Sigmoid, as in kmath.h / kfuncs.h: d = 1 + e = dh + dl (Fast2Sum plus the low part),
+ *   sigma = (x < 0 ? wh + wl : 1) / d (times 2^k for x < 0): y0 = n inv with inv = vrcp14(dh)
+ *   refined once by Newton (2^-28 relative; float: ~1 ulp), remainder n - y0 d by fma
+ *   (rounding 2^-24 resp. 2^-53 of a remainder of ~2^-22 resp. 2^-28), corr = rem inv, result
+ *   y0 + corr rounded once.  The error of e is damped by 1/(1 + e) <= 1 (x < 0) or e/(1 + e)
+ *   <= 1/2 (x >= 0); the remainder steps add <= 4 2^-28.6 (float) resp. 2^-56 (double, the
+ *   relative error of inv times |corr| <= 2^-28).  Bounds before the final rounding: float
+ *   2^-26 relative (0.25 ULP), double 2^-55.6 (0.2 ULP).  Measured: float32 exhaustively on
+ *   [-80, 90] (every float; above, sigma rounds to 1) 0.55 ULP; float64 on 2^24 random points
+ *   0.57 ULP; the test suite's sweeps hold them to the issue's 1.0.
+ * silu = x sigma (times 2^k for x < 0): float fma(x, y0, x corr); double: x y0 as an exact
+ *   two-product plus x corr; x > 40 returns x.
+ * Vectors holding any x below the range (float x < -80: sigma's subnormal tail; double
+ * x < -705) run the portable element functions lane by lane instead. */
+#ifndef ACTLAB_KX512_H
+#define ACTLAB_KX512_H
+#include <immintrin.h>
+
+#define KX_F_LO (-80.0f)
+#define KX_D_LO (-705.0)
+
+/* float32: sigma(x) = y0 + corr for x >= 0 and 2^k (y0 + corr) ... with the 2^k already in
+ * (the float path clamps at -80, so every intermediate stays normal or harmless) */
+KINLINE __m512 kx_sig_f(__m512 x, __m512 *corr)
+{
+    const __m512 th = _mm512_loadu_ps(k_x16f_th), tl = _mm512_loadu_ps(k_x16f_tl);
+    const __m512 one = _mm512_set1_ps(1.0f), shift = _mm512_set1_ps(0x1.8p23f);
+    __m512 a = _mm512_or_ps(x, _mm512_set1_ps(-0.0f));  /* -|x| */
+    a = _mm512_max_ps(_mm512_set1_ps(KX_F_LO), a);       /* second operand: NaN stays NaN */
+    __m512 t = _mm512_fmadd_ps(a, _mm512_set1_ps(K_X16F_INVL), shift);
+    __m512 md = _mm512_sub_ps(t, shift);
+    __m512 rh = _mm512_fnmadd_ps(md, _mm512_set1_ps(K_X16F_L1), a);
+    __m512 r = _mm512_fnmadd_ps(md, _mm512_set1_ps(K_X16F_L2), rh);
+    __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(1.0f / 24.0f), r, _mm512_set1_ps(1.0f / 6.0f));
+    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(0.5f));
+    __m512 p = _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, r);
+    __m512i ti = _mm512_castps_si512(t);
+    __m512 Th = _mm512_permutexvar_ps(ti, th), Tl = _mm512_permutexvar_ps(ti, tl);
+    __m512 lo = _mm512_fmadd_ps(Th, p, Tl);
+    __m512 wh = _mm512_add_ps(Th, lo);
+    __m512 wl = _mm512_add_ps(_mm512_sub_ps(Th, wh), lo);
+    __m512 kk = _mm512_mul_ps(md, _mm512_set1_ps(0.0625f));
+    __m512 eh = _mm512_scalef_ps(wh, kk), el = _mm512_scalef_ps(wl, kk);
+    __m512 dh = _mm512_add_ps(one, eh);
+    __m512 dl = _mm512_add_ps(_mm512_add_ps(_mm512_sub_ps(one, dh), eh), el);
+    __m512 i0 = _mm512_rcp14_ps(dh);
+    __m512 inv = _mm512_fmadd_ps(i0, _mm512_fnmadd_ps(dh, i0, one), i0);
+    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 nh = _mm512_mask_blend_ps(neg, one, eh), nl = _mm512_maskz_mov_ps(neg, el);
+    __m512 y0 = _mm512_mul_ps(nh, inv);
+    __m512 rem = _mm512_add_ps(_mm512_fnmadd_ps(y0, dh, nh), nl);
+    rem = _mm512_fnmadd_ps(y0, dl, rem);
+    *corr = _mm512_mul_ps(rem, inv);
+    return y0;
+}
+
+KINLINE __m512 kx_sigmoid_fv(__m512 x)
+{
+    __m512 c, y0 = kx_sig_f(x, &c);
+    return _mm512_add_ps(y0, c);
+}
+
+KINLINE __m512 kx_silu_fv(__m512 x)
+{
+    __m512 c, y0 = kx_sig_f(x, &c);
+    const __m512 big = _mm512_set1_ps(40.0f);
+    __m512 xc = _mm512_min_ps(x, big); /* no inf * 0; NaN: second operand... */
+    xc = _mm512_mask_mov_ps(xc, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x); /* ...kept NaN */
+    __m512 r = _mm512_fmadd_ps(xc, y0, _mm512_mul_ps(xc, c));
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, big, _CMP_GT_OQ), x);
+}
+
+/* float64: sigma(x) = 2^(k neg) (y0 + corr); *kk = k, *neg = the lanes with x < 0 */
+KINLINE __m512d kx_sig_d(__m512d x, __m512d *corr, __m512d *kk, __mmask8 *neg)
+{
+    const __m512d t0 = _mm512_loadu_pd(k_x16_th), t1 = _mm512_loadu_pd(k_x16_th + 8);
+    const __m512d l0 = _mm512_loadu_pd(k_x16_tl), l1 = _mm512_loadu_pd(k_x16_tl + 8);
+    const __m512d one = _mm512_set1_pd(1.0), shift = _mm512_set1_pd(K_SHIFT);
+    __m512d a = _mm512_or_pd(x, _mm512_set1_pd(-0.0));
+    a = _mm512_max_pd(_mm512_set1_pd(-708.0), a);
+    __m512d t = _mm512_fmadd_pd(a, _mm512_set1_pd(K_X16_INVL), shift);
+    __m512d md = _mm512_sub_pd(t, shift);
+    __m512d rh = _mm512_fnmadd_pd(md, _mm512_set1_pd(K_X16_L1), a);
+    __m512d r = _mm512_fnmadd_pd(md, _mm512_set1_pd(K_X16_L2), rh);
+    __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 5040.0), r, _mm512_set1_pd(1.0 / 720.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 120.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 24.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 6.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.5));
+    __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
+    __m512i ti = _mm512_castpd_si512(t);
+    __m512d Th = _mm512_permutex2var_pd(t0, ti, t1), Tl = _mm512_permutex2var_pd(l0, ti, l1);
+    __m512d lo = _mm512_fmadd_pd(Th, p, Tl);
+    __m512d wh = _mm512_add_pd(Th, lo);
+    __m512d wl = _mm512_add_pd(_mm512_sub_pd(Th, wh), lo);
+    *kk = _mm512_mul_pd(md, _mm512_set1_pd(0.0625));
+    __m512d eh = _mm512_scalef_pd(wh, *kk), el = _mm512_scalef_pd(wl, *kk);
+    __m512d dh = _mm512_add_pd(one, eh);
+    __m512d dl = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(one, dh), eh), el);
+    __m512d i0 = _mm512_rcp14_pd(dh);
+    __m512d inv = _mm512_fmadd_pd(i0, _mm512_fnmadd_pd(dh, i0, one), i0);
+    *neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
+    __m512d nh = _mm512_mask_blend_pd(*neg, one, wh), nl = _mm512_maskz_mov_pd(*neg, wl);
+    __m512d y0 = _mm512_mul_pd(nh, inv);
+    __m512d rem = _mm512_add_pd(_mm512_fnmadd_pd(y0, dh, nh), nl);
+    rem = _mm512_fnmadd_pd(y0, dl, rem);
+    *corr = _mm512_mul_pd(rem, inv);
+    return y0;
+}
+
+KINLINE __m512d kx_sigmoid_dv(__m512d x)
+{
+    __m512d c, kk;
+    __mmask8 neg;
+    __m512d y0 = kx_sig_d(x, &c, &kk, &neg);
+    __m512d y = _mm512_add_pd(y0, c);
+    return _mm512_mask_scalef_pd(y, neg, y, kk); /* exact: the result is normal */
+}
+
+KINLINE __m512d kx_silu_dv(__m512d x)
+{
+    __m512d c, kk;
+    __mmask8 neg;
+    __m512d y0 = kx_sig_d(x, &c, &kk, &neg);
+    const __m512d big = _mm512_set1_pd(40.0);
+    __m512d xc = _mm512_min_pd(x, big);
+    xc = _mm512_mask_mov_pd(xc, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x);
+    __m512d p = _mm512_mul_pd(xc, y0);
+    __m512d e = _mm512_fmsub_pd(xc, y0, p); /* x y0 = p + e exactly */
+    __m512d r = _mm512_add_pd(p, _mm512_fmadd_pd(xc, c, e));
+    r = _mm512_mask_scalef_pd(r, neg, r, kk);
+    return _mm512_mask_mov_pd(r, _mm512_cmp_pd_mask(x, big, _CMP_GT_OQ), x);
+}
+
+/* The loops: full vectors, then one masked vector for the rest; a vector with any lane below
+ * the range goes through the portable element function lane by lane (each y[i] is written
+ * after x[i] is read, so out= may alias the input). */
+#define KX_LOOP_F(NAME, VEC, SCALAR)                                                        \
+    static void KV(kx_##NAME##_f)(const float *x, float *y, ptrdiff_t n)                    \
+    {                                                                                       \
+        const __m512 lo = _mm512_set1_ps(KX_F_LO);                                          \
+        ptrdiff_t i = 0;                                                                    \
+        for (; i + 32 <= n; i += 32) { /* two vectors per step, one range test */           \
+            __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16);           \
+            if (_mm512_cmp_ps_mask(v0, lo, _CMP_LT_OQ) | _mm512_cmp_ps_mask(v1, lo, _CMP_LT_OQ)) { \
+                for (ptrdiff_t j = i; j < i + 32; j++)                                      \
+                    y[j] = (float)SCALAR((double)x[j]);                                     \
+                continue;                                                                   \
+            }                                                                               \
+            __m512 r0 = VEC(v0), r1 = VEC(v1);                                              \
+            _mm512_storeu_ps(y + i, r0);                                                    \
+            _mm512_storeu_ps(y + i + 16, r1);                                               \
+        }                                                                                   \
+        for (; i < n; i += 16) {                                                            \
+            const ptrdiff_t m = n - i < 16 ? n - i : 16;                                    \
+            const __mmask16 k = (__mmask16)(m == 16 ? 0xFFFFu : (1u << m) - 1u);            \
+            __m512 v = _mm512_maskz_loadu_ps(k, x + i);                                     \
+            if (_mm512_mask_cmp_ps_mask(k, v, lo, _CMP_LT_OQ)) {                            \
+                for (ptrdiff_t j = i; j < i + m; j++)                                       \
+                    y[j] = (float)SCALAR((double)x[j]);                                     \
+                continue;                                                                   \
+            }                                                                               \
+            _mm512_mask_storeu_ps(y + i, k, VEC(v));                                        \
+        }                                                                                   \
+    }
+#define KX_LOOP_D(NAME, VEC, SCALAR)                                                        \
+    static void KV(kx_##NAME##_d)(const double *x, double *y, ptrdiff_t n)                  \
+    {                                                                                       \
+        const __m512d lo = _mm512_set1_pd(KX_D_LO);                                         \
+        ptrdiff_t i = 0;                                                                    \
+        for (; i + 16 <= n; i += 16) { /* two vectors per step, one range test */           \
+            __m512d v0 = _mm512_loadu_pd(x + i), v1 = _mm512_loadu_pd(x + i + 8);           \
+            if (_mm512_cmp_pd_mask(v0, lo, _CMP_LT_OQ) | _mm512_cmp_pd_mask(v1, lo, _CMP_LT_OQ)) { \
+                for (ptrdiff_t j = i; j < i + 16; j++)                                      \
+                    y[j] = SCALAR(x[j], 1);                                                 \
+                continue;                                                                   \
+            }                                                                               \
+            __m512d r0 = VEC(v0), r1 = VEC(v1);                                             \
+            _mm512_storeu_pd(y + i, r0);                                                    \
+            _mm512_storeu_pd(y + i + 8, r1);                                                \
+        }                                                                                   \
+        for (; i < n; i += 8) {                                                             \
+            const ptrdiff_t m = n - i < 8 ? n - i : 8;                                      \
+            const __mmask8 k = (__mmask8)(m == 8 ? 0xFFu : (1u << m) - 1u);                 \
+            __m512d v = _mm512_maskz_loadu_pd(k, x + i);                                    \
+            if (_mm512_mask_cmp_pd_mask(k, v, lo, _CMP_LT_OQ)) {                            \
+                for (ptrdiff_t j = i; j < i + m; j++)                                       \
+                    y[j] = SCALAR(x[j], 1);                                                 \
+                continue;                                                                   \
+            }                                                                               \
+            _mm512_mask_storeu_pd(y + i, k, VEC(v));                                        \
+        }                                                                                   \
+    }
+KX_LOOP_F(sigmoid, kx_sigmoid_fv, k_sigmoid_lo)
+KX_LOOP_F(silu, kx_silu_fv, k_silu_lo)
+KX_LOOP_D(sigmoid, kx_sigmoid_dv, k_sigmoid)
+KX_LOOP_D(silu, kx_silu_dv, k_silu)
+
+#endif
