@@ -127,7 +127,7 @@ KINLINE double k_silu_fast(double x)
     double p, e;
     k_two_prod(xc, y0, &p, &e);
     double r = (p + (e + xc * corr)) * sc;
-    return x > 40.0 ? x : r;
+    return (x > 40.0 || x == 0.0) ? x : r; /* x = -0: -0 */
 }
 
 /* ----------------------------------------------------------------- sigmoid family */
@@ -315,7 +315,7 @@ KINLINE double k_x_times(double x, double yh, double yl, double ks, const int HI
         r = xc * yh;
     }
     r = k_scale(r, ks, HI);
-    return x > 40.0 ? x : r;
+    return (x > 40.0 || x == 0.0) ? x : r; /* x = -0: -0 (p + e would give +0) */
 }
 
 KINLINE double k_silu(double x, const int HI)

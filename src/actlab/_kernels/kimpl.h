@@ -34,7 +34,7 @@
  * The AVX-512 variant replaces both with the intrinsics loops of kx512.h (table exp read by
  * permutes, vrcp14 instead of the division; 2x faster for float32 sigmoid and silu). */
 #if defined(K_X512)
-/* AVX-512: sigmoid and silu of both dtypes through the intrinsics loops of kx512.h */
+/* AVX-512: sigmoid, silu and tanh of both dtypes through the intrinsics loops of kx512.h */
 #include "kx512.h"
 KINLINE int KV(kx_fast_f)(const char *name, const float *x, float *y, ptrdiff_t n)
 {
@@ -44,6 +44,10 @@ KINLINE int KV(kx_fast_f)(const char *name, const float *x, float *y, ptrdiff_t 
     }
     if (__builtin_strcmp(name, "silu") == 0) {
         KV(kx_silu_f)(x, y, n);
+        return 1;
+    }
+    if (__builtin_strcmp(name, "tanh") == 0) {
+        KV(kx_tanh_f)(x, y, n);
         return 1;
     }
     return 0;
@@ -96,6 +100,10 @@ KINLINE int KV(kd_fast)(const char *name, const double *x, double *y, ptrdiff_t 
     }
     if (__builtin_strcmp(name, "silu") == 0) {
         KV(kx_silu_d)(x, y, n);
+        return 1;
+    }
+    if (__builtin_strcmp(name, "tanh") == 0) {
+        KV(kx_tanh_d)(x, y, n);
         return 1;
     }
     return 0;

@@ -42,14 +42,11 @@
 #define KX_F_LO (-80.0f)
 #define KX_D_LO (-705.0)
 
-/* float32: sigma(x) = y0 + corr for x >= 0 and 2^k (y0 + corr) ... with the 2^k already in
- * (the float path clamps at -80, so every intermediate stays normal or harmless) */
-KINLINE __m512 kx_sig_f(__m512 x, __m512 *corr)
+/* float32 exp(a) = *eh + *el (normalised pair, 2^k included) for a in [-80, 0] or NaN */
+KINLINE void kx_exp_f(__m512 a, __m512 *eh, __m512 *el)
 {
     const __m512 th = _mm512_loadu_ps(k_x16f_th), tl = _mm512_loadu_ps(k_x16f_tl);
-    const __m512 one = _mm512_set1_ps(1.0f), shift = _mm512_set1_ps(0x1.8p23f);
-    __m512 a = _mm512_or_ps(x, _mm512_set1_ps(-0.0f));  /* -|x| */
-    a = _mm512_max_ps(_mm512_set1_ps(KX_F_LO), a);       /* second operand: NaN stays NaN */
+    const __m512 shift = _mm512_set1_ps(0x1.8p23f);
     __m512 t = _mm512_fmadd_ps(a, _mm512_set1_ps(K_X16F_INVL), shift);
     __m512 md = _mm512_sub_ps(t, shift);
     __m512 rh = _mm512_fnmadd_ps(md, _mm512_set1_ps(K_X16F_L1), a);
@@ -63,18 +60,38 @@ KINLINE __m512 kx_sig_f(__m512 x, __m512 *corr)
     __m512 wh = _mm512_add_ps(Th, lo);
     __m512 wl = _mm512_add_ps(_mm512_sub_ps(Th, wh), lo);
     __m512 kk = _mm512_mul_ps(md, _mm512_set1_ps(0.0625f));
-    __m512 eh = _mm512_scalef_ps(wh, kk), el = _mm512_scalef_ps(wl, kk);
-    __m512 dh = _mm512_add_ps(one, eh);
-    __m512 dl = _mm512_add_ps(_mm512_add_ps(_mm512_sub_ps(one, dh), eh), el);
+    *eh = _mm512_scalef_ps(wh, kk);
+    *el = _mm512_scalef_ps(wl, kk);
+}
+
+/* (nh + nl) / (dh + dl) = y0 + *corr: inv = vrcp14(dh) and one Newton step, the remainder
+ * by fma (see the header comment) */
+KINLINE __m512 kx_div_f(__m512 nh, __m512 nl, __m512 dh, __m512 dl, __m512 *corr)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
     __m512 i0 = _mm512_rcp14_ps(dh);
     __m512 inv = _mm512_fmadd_ps(i0, _mm512_fnmadd_ps(dh, i0, one), i0);
-    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-    __m512 nh = _mm512_mask_blend_ps(neg, one, eh), nl = _mm512_maskz_mov_ps(neg, el);
     __m512 y0 = _mm512_mul_ps(nh, inv);
     __m512 rem = _mm512_add_ps(_mm512_fnmadd_ps(y0, dh, nh), nl);
     rem = _mm512_fnmadd_ps(y0, dl, rem);
     *corr = _mm512_mul_ps(rem, inv);
     return y0;
+}
+
+/* float32: sigma(x) = y0 + *corr (the float path clamps a at -80: everything stays normal
+ * except possibly el, whose absolute error 2^-150 is 2^-34 of e) */
+KINLINE __m512 kx_sig_f(__m512 x, __m512 *corr)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 a = _mm512_or_ps(x, _mm512_set1_ps(-0.0f));  /* -|x| */
+    a = _mm512_max_ps(_mm512_set1_ps(KX_F_LO), a);       /* second operand: NaN stays NaN */
+    __m512 eh, el;
+    kx_exp_f(a, &eh, &el);
+    __m512 dh = _mm512_add_ps(one, eh);
+    __m512 dl = _mm512_add_ps(_mm512_add_ps(_mm512_sub_ps(one, dh), eh), el);
+    __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 nh = _mm512_mask_blend_ps(neg, one, eh), nl = _mm512_maskz_mov_ps(neg, el);
+    return kx_div_f(nh, nl, dh, dl, corr);
 }
 
 KINLINE __m512 kx_sigmoid_fv(__m512 x)
@@ -93,14 +110,12 @@ KINLINE __m512 kx_silu_fv(__m512 x)
     return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, big, _CMP_GT_OQ), x);
 }
 
-/* float64: sigma(x) = 2^(k neg) (y0 + corr); *kk = k, *neg = the lanes with x < 0 */
-KINLINE __m512d kx_sig_d(__m512d x, __m512d *corr, __m512d *kk, __mmask8 *neg)
+/* float64 exp(a) = 2^*kk (*wh + *wl) (normalised pair in [0.97, 2.1]) for a in [-708, 0] */
+KINLINE void kx_exp_d(__m512d a, __m512d *wh, __m512d *wl, __m512d *kk)
 {
     const __m512d t0 = _mm512_loadu_pd(k_x16_th), t1 = _mm512_loadu_pd(k_x16_th + 8);
     const __m512d l0 = _mm512_loadu_pd(k_x16_tl), l1 = _mm512_loadu_pd(k_x16_tl + 8);
-    const __m512d one = _mm512_set1_pd(1.0), shift = _mm512_set1_pd(K_SHIFT);
-    __m512d a = _mm512_or_pd(x, _mm512_set1_pd(-0.0));
-    a = _mm512_max_pd(_mm512_set1_pd(-708.0), a);
+    const __m512d shift = _mm512_set1_pd(K_SHIFT);
     __m512d t = _mm512_fmadd_pd(a, _mm512_set1_pd(K_X16_INVL), shift);
     __m512d md = _mm512_sub_pd(t, shift);
     __m512d rh = _mm512_fnmadd_pd(md, _mm512_set1_pd(K_X16_L1), a);
@@ -114,21 +129,37 @@ KINLINE __m512d kx_sig_d(__m512d x, __m512d *corr, __m512d *kk, __mmask8 *neg)
     __m512i ti = _mm512_castpd_si512(t);
     __m512d Th = _mm512_permutex2var_pd(t0, ti, t1), Tl = _mm512_permutex2var_pd(l0, ti, l1);
     __m512d lo = _mm512_fmadd_pd(Th, p, Tl);
-    __m512d wh = _mm512_add_pd(Th, lo);
-    __m512d wl = _mm512_add_pd(_mm512_sub_pd(Th, wh), lo);
+    *wh = _mm512_add_pd(Th, lo);
+    *wl = _mm512_add_pd(_mm512_sub_pd(Th, *wh), lo);
     *kk = _mm512_mul_pd(md, _mm512_set1_pd(0.0625));
-    __m512d eh = _mm512_scalef_pd(wh, *kk), el = _mm512_scalef_pd(wl, *kk);
-    __m512d dh = _mm512_add_pd(one, eh);
-    __m512d dl = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(one, dh), eh), el);
+}
+
+KINLINE __m512d kx_div_d(__m512d nh, __m512d nl, __m512d dh, __m512d dl, __m512d *corr)
+{
+    const __m512d one = _mm512_set1_pd(1.0);
     __m512d i0 = _mm512_rcp14_pd(dh);
     __m512d inv = _mm512_fmadd_pd(i0, _mm512_fnmadd_pd(dh, i0, one), i0);
-    *neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
-    __m512d nh = _mm512_mask_blend_pd(*neg, one, wh), nl = _mm512_maskz_mov_pd(*neg, wl);
     __m512d y0 = _mm512_mul_pd(nh, inv);
     __m512d rem = _mm512_add_pd(_mm512_fnmadd_pd(y0, dh, nh), nl);
     rem = _mm512_fnmadd_pd(y0, dl, rem);
     *corr = _mm512_mul_pd(rem, inv);
     return y0;
+}
+
+/* float64: sigma(x) = 2^(k neg) (y0 + corr); *kk = k, *neg = the lanes with x < 0 */
+KINLINE __m512d kx_sig_d(__m512d x, __m512d *corr, __m512d *kk, __mmask8 *neg)
+{
+    const __m512d one = _mm512_set1_pd(1.0);
+    __m512d a = _mm512_or_pd(x, _mm512_set1_pd(-0.0));
+    a = _mm512_max_pd(_mm512_set1_pd(-708.0), a);
+    __m512d wh, wl;
+    kx_exp_d(a, &wh, &wl, kk);
+    __m512d eh = _mm512_scalef_pd(wh, *kk), el = _mm512_scalef_pd(wl, *kk);
+    __m512d dh = _mm512_add_pd(one, eh);
+    __m512d dl = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(one, dh), eh), el);
+    *neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
+    __m512d nh = _mm512_mask_blend_pd(*neg, one, wh), nl = _mm512_maskz_mov_pd(*neg, wl);
+    return kx_div_d(nh, nl, dh, dl, corr);
 }
 
 KINLINE __m512d kx_sigmoid_dv(__m512d x)
@@ -152,16 +183,73 @@ KINLINE __m512d kx_silu_dv(__m512d x)
     __m512d e = _mm512_fmsub_pd(xc, y0, p); /* x y0 = p + e exactly */
     __m512d r = _mm512_add_pd(p, _mm512_fmadd_pd(xc, c, e));
     r = _mm512_mask_scalef_pd(r, neg, r, kk);
-    return _mm512_mask_mov_pd(r, _mm512_cmp_pd_mask(x, big, _CMP_GT_OQ), x);
+    __mmask8 asis = _mm512_cmp_pd_mask(x, big, _CMP_GT_OQ) | _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ);
+    return _mm512_mask_mov_pd(r, asis, x); /* x > 40: x; x = -0: -0 (p + e gives +0) */
+}
+
+/* tanh x = sign(x) (-m / (2 + m)), m = expm1(-2|x|) = (eh - 1) + el (eh - 1 exact: eh is in
+ * [0.5, 1] once |x| > 1/8); the quotient as above.  |x| <= 1/8: the odd Taylor polynomial
+ * x + x^3 P(x^2) instead (m would lose relative accuracy there): float to x^7 (remainder
+ * 0.0219 x^9 < 2^-28 |x|), double to x^15 (0.00059 x^17 < 2^-58.7 |x|).  For |x| > 1/8,
+ * |m| > 0.22, so the absolute error of e (2^-27.6 resp. 2^-56.4) is 2^-25.4 resp. 2^-54.4
+ * of m, and of the result (the quotient damps it by 2 / (2 + m) <= 1.13).  a = -2|x| is
+ * clamped at -20 (float) / -40 (double), where tanh rounds to 1 anyway; NaN propagates;
+ * the sign is put back last, so tanh(-0) = -0. */
+KINLINE __m512 kx_tanh_fv(__m512 x)
+{
+    const __m512 sgn = _mm512_set1_ps(-0.0f), two = _mm512_set1_ps(2.0f);
+    __m512 ax = _mm512_andnot_ps(sgn, x);
+    __m512 a = _mm512_max_ps(_mm512_set1_ps(-20.0f), _mm512_mul_ps(ax, _mm512_set1_ps(-2.0f)));
+    __m512 eh, el, c;
+    kx_exp_f(a, &eh, &el);
+    __m512 mh = _mm512_sub_ps(eh, _mm512_set1_ps(1.0f)); /* Fast2Sum(-1, eh), plus el */
+    __m512 ml = _mm512_add_ps(_mm512_sub_ps(eh, _mm512_add_ps(mh, _mm512_set1_ps(1.0f))), el);
+    __m512 dh = _mm512_add_ps(two, mh);
+    __m512 dl = _mm512_add_ps(_mm512_add_ps(_mm512_sub_ps(two, dh), mh), ml);
+    __m512 y0 = kx_div_f(_mm512_xor_ps(mh, sgn), _mm512_xor_ps(ml, sgn), dh, dl, &c);
+    __m512 y = _mm512_add_ps(y0, c);
+    __m512 z = _mm512_mul_ps(ax, ax);
+    __m512 P = _mm512_fmadd_ps(_mm512_set1_ps(-17.0f / 315.0f), z, _mm512_set1_ps(2.0f / 15.0f));
+    P = _mm512_fmadd_ps(P, z, _mm512_set1_ps(-1.0f / 3.0f));
+    __m512 ys = _mm512_fmadd_ps(_mm512_mul_ps(ax, z), P, ax);
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.125f), _CMP_LE_OQ), ys);
+    return _mm512_or_ps(y, _mm512_and_ps(x, sgn));
+}
+
+KINLINE __m512d kx_tanh_dv(__m512d x)
+{
+    const __m512d sgn = _mm512_set1_pd(-0.0), two = _mm512_set1_pd(2.0);
+    __m512d ax = _mm512_andnot_pd(sgn, x);
+    __m512d a = _mm512_max_pd(_mm512_set1_pd(-40.0), _mm512_mul_pd(ax, _mm512_set1_pd(-2.0)));
+    __m512d wh, wl, kk, c;
+    kx_exp_d(a, &wh, &wl, &kk);
+    __m512d eh = _mm512_scalef_pd(wh, kk), el = _mm512_scalef_pd(wl, kk);
+    __m512d mh = _mm512_sub_pd(eh, _mm512_set1_pd(1.0)); /* Fast2Sum(-1, eh), plus el */
+    __m512d ml = _mm512_add_pd(_mm512_sub_pd(eh, _mm512_add_pd(mh, _mm512_set1_pd(1.0))), el);
+    __m512d dh = _mm512_add_pd(two, mh);
+    __m512d dl = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(two, dh), mh), ml);
+    __m512d y0 = kx_div_d(_mm512_xor_pd(mh, sgn), _mm512_xor_pd(ml, sgn), dh, dl, &c);
+    __m512d y = _mm512_add_pd(y0, c);
+    __m512d z = _mm512_mul_pd(ax, ax);
+    __m512d P = _mm512_fmadd_pd(_mm512_set1_pd(-929569.0 / 638512875.0), z,
+                                _mm512_set1_pd(21844.0 / 6081075.0));
+    P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(-1382.0 / 155925.0));
+    P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(62.0 / 2835.0));
+    P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(-17.0 / 315.0));
+    P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(2.0 / 15.0));
+    P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(-1.0 / 3.0));
+    __m512d ys = _mm512_fmadd_pd(_mm512_mul_pd(ax, z), P, ax);
+    y = _mm512_mask_mov_pd(y, _mm512_cmp_pd_mask(ax, _mm512_set1_pd(0.125), _CMP_LE_OQ), ys);
+    return _mm512_or_pd(y, _mm512_and_pd(x, sgn));
 }
 
 /* The loops: full vectors, then one masked vector for the rest; a vector with any lane below
  * the range goes through the portable element function lane by lane (each y[i] is written
  * after x[i] is read, so out= may alias the input). */
-#define KX_LOOP_F(NAME, VEC, SCALAR)                                                        \
+#define KX_LOOP_F(NAME, VEC, SCALAR, LO)                                                      \
     static void KV(kx_##NAME##_f)(const float *x, float *y, ptrdiff_t n)                    \
     {                                                                                       \
-        const __m512 lo = _mm512_set1_ps(KX_F_LO);                                          \
+        const __m512 lo = _mm512_set1_ps(LO);                                               \
         ptrdiff_t i = 0;                                                                    \
         for (; i + 32 <= n; i += 32) { /* two vectors per step, one range test */           \
             __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16);           \
@@ -186,10 +274,10 @@ KINLINE __m512d kx_silu_dv(__m512d x)
             _mm512_mask_storeu_ps(y + i, k, VEC(v));                                        \
         }                                                                                   \
     }
-#define KX_LOOP_D(NAME, VEC, SCALAR)                                                        \
+#define KX_LOOP_D(NAME, VEC, SCALAR, LO)                                                      \
     static void KV(kx_##NAME##_d)(const double *x, double *y, ptrdiff_t n)                  \
     {                                                                                       \
-        const __m512d lo = _mm512_set1_pd(KX_D_LO);                                         \
+        const __m512d lo = _mm512_set1_pd(LO);                                              \
         ptrdiff_t i = 0;                                                                    \
         for (; i + 16 <= n; i += 16) { /* two vectors per step, one range test */           \
             __m512d v0 = _mm512_loadu_pd(x + i), v1 = _mm512_loadu_pd(x + i + 8);           \
@@ -214,9 +302,12 @@ KINLINE __m512d kx_silu_dv(__m512d x)
             _mm512_mask_storeu_pd(y + i, k, VEC(v));                                        \
         }                                                                                   \
     }
-KX_LOOP_F(sigmoid, kx_sigmoid_fv, k_sigmoid_lo)
-KX_LOOP_F(silu, kx_silu_fv, k_silu_lo)
-KX_LOOP_D(sigmoid, kx_sigmoid_dv, k_sigmoid)
-KX_LOOP_D(silu, kx_silu_dv, k_silu)
+KX_LOOP_F(sigmoid, kx_sigmoid_fv, k_sigmoid_lo, KX_F_LO)
+KX_LOOP_F(silu, kx_silu_fv, k_silu_lo, KX_F_LO)
+KX_LOOP_D(sigmoid, kx_sigmoid_dv, k_sigmoid, KX_D_LO)
+KX_LOOP_D(silu, kx_silu_dv, k_silu, KX_D_LO)
+/* tanh covers every x (its range test, x < -inf, never fires) */
+KX_LOOP_F(tanh, kx_tanh_fv, k_tanh_lo, -__builtin_inff())
+KX_LOOP_D(tanh, kx_tanh_dv, k_tanh, -K_INF)
 
 #endif
