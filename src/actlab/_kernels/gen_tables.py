@@ -107,6 +107,13 @@ def main() -> None:
               f"#define K_X16F_L1 {hx(l1f)}f", f"#define K_X16F_L2 {hx(l2f)}f",
               "static const float k_x16f_th[16] = {" + ", ".join(hx(v) + "f" for v in thf) + "};",
               "static const float k_x16f_tl[16] = {" + ", ".join(hx(v) + "f" for v in tlf) + "};"]
+    # log tables of the AVX-512 float32 softplus (kx512.h): r_j = 1/(1 + j/16) rounded to
+    # double and -log(r_j) of that rounded value (so that log(w) = -log(r_j) + log1p(w r_j - 1)
+    # holds exactly)
+    lr = [float(1 / (1 + mp.mpf(j) / 16)) for j in range(16)]
+    lines += ["static const double k_x16_lr[16] = {" + ", ".join(hx(v) for v in lr) + "};",
+              "static const double k_x16_lt[16] = {"
+              + ", ".join(hx(-mp.log(mp.mpf(v))) for v in lr) + "};"]
     c, ta, tb = erfcx_cheb()
     lines += ["", f"#define K_ERFCX_TA {dd(ta)[0]}", f"#define K_ERFCX_TA_L {dd(ta)[1]}",
               f"#define K_ERFCX_TB {dd(tb)[0]}", f"#define K_ERFCX_TB_L {dd(tb)[1]}",

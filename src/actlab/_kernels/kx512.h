@@ -243,6 +243,70 @@ KINLINE __m512d kx_tanh_dv(__m512d x)
     return _mm512_or_pd(y, _mm512_and_pd(x, sgn));
 }
 
+/* float32 softplus (beta = 1, any threshold), computed in double, 8 lanes:
+ *   e = exp(-|x|) with a >= -110 (e >= 2^-158.7, normal in double; below, float results are 0):
+ *     the table exp above with a degree-4 Taylor polynomial (remainder 2^-34.5) and one ln2/16
+ *     constant (|m| ln2 2^-57 <= 2^-45.7): relative error < 2^-33;
+ *   1 + e = w + el exactly (Fast2Sum; w kept below 2 by a min, el then absorbs the rest);
+ *   log(1 + e) = -log(r_j) + log1p(f), j = the top 4 mantissa bits of w, r_j = 1/(1 + j/16)
+ *     and -log(r_j) from tables (gen_tables.py, to 2^-53), f = (w + el) r_j - 1 in [0, 1/16)
+ *     (fma, then the el r_j term: f keeps the relative accuracy of e when j = 0, however
+ *     small e is); log1p(f) by Taylor to f^7 (remainder f^8/8 < 2^-31 f);
+ *   max(x, 0) + log1p(e) in double, x where x > threshold.
+ * log1p(e) errs by at most the relative error of e (d log1p(e) / log1p(e) <= de / e) plus
+ * 2^-31: below 2^-30 relative, i.e. <= 0.5 + 2^-6 float ULP after the final rounding. */
+KINLINE __m512d kx_softplus_dv(__m512d x, __m512d th)
+{
+    const __m512d t0 = _mm512_loadu_pd(k_x16_th), t1 = _mm512_loadu_pd(k_x16_th + 8);
+    const __m512d r0 = _mm512_loadu_pd(k_x16_lr), r1 = _mm512_loadu_pd(k_x16_lr + 8);
+    const __m512d g0 = _mm512_loadu_pd(k_x16_lt), g1 = _mm512_loadu_pd(k_x16_lt + 8);
+    const __m512d one = _mm512_set1_pd(1.0), shift = _mm512_set1_pd(K_SHIFT);
+    __m512d a = _mm512_or_pd(x, _mm512_set1_pd(-0.0));
+    a = _mm512_max_pd(_mm512_set1_pd(-110.0), a);
+    __m512d t = _mm512_fmadd_pd(a, _mm512_set1_pd(K_X16_INVL), shift);
+    __m512d md = _mm512_sub_pd(t, shift);
+    __m512d r = _mm512_fnmadd_pd(md, _mm512_set1_pd(K_LN2_H * 0.0625), a);
+    __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 24.0), r, _mm512_set1_pd(1.0 / 6.0));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.5));
+    __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
+    __m512d Th = _mm512_permutex2var_pd(t0, _mm512_castpd_si512(t), t1);
+    __m512d e = _mm512_scalef_pd(_mm512_fmadd_pd(Th, p, Th), _mm512_mul_pd(md, _mm512_set1_pd(0.0625)));
+    __m512d w = _mm512_min_pd(_mm512_add_pd(one, e), _mm512_set1_pd(0x1.fffffffffffffp+0));
+    __m512i j = _mm512_srli_epi64(_mm512_castpd_si512(w), 48);
+    __m512d R = _mm512_permutex2var_pd(r0, j, r1), G = _mm512_permutex2var_pd(g0, j, g1);
+    __m512d el = _mm512_add_pd(_mm512_sub_pd(one, w), e); /* 1 + e = w + el exactly */
+    __m512d f = _mm512_fmadd_pd(el, R, _mm512_fmsub_pd(w, R, one));
+    __m512d c = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 7.0), f, _mm512_set1_pd(-1.0 / 6.0));
+    c = _mm512_fmadd_pd(c, f, _mm512_set1_pd(1.0 / 5.0));
+    c = _mm512_fmadd_pd(c, f, _mm512_set1_pd(-1.0 / 4.0));
+    c = _mm512_fmadd_pd(c, f, _mm512_set1_pd(1.0 / 3.0));
+    c = _mm512_fmadd_pd(c, f, _mm512_set1_pd(-0.5));
+    __m512d L = _mm512_add_pd(G, _mm512_fmadd_pd(_mm512_mul_pd(f, f), c, f));
+    __m512d y = _mm512_add_pd(_mm512_max_pd(_mm512_setzero_pd(), x), L); /* max: NaN stays */
+    return _mm512_mask_mov_pd(y, _mm512_cmp_pd_mask(x, th, _CMP_GT_OQ), x);
+}
+
+KINLINE __m512 kx_softplus_fv(__m512 x, __m512d th)
+{
+    __m512d lo = kx_softplus_dv(_mm512_cvtps_pd(_mm512_castps512_ps256(x)), th);
+    __m512d hi = kx_softplus_dv(_mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1)), th);
+    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+}
+
+/* 1 when done: beta = 1 only (other betas keep the portable loop) */
+static int KV(kx_softplus_f)(const float *x, float *y, ptrdiff_t n, double beta, double thr)
+{
+    if (beta != 1.0)
+        return 0;
+    const __m512d th = _mm512_set1_pd(thr);
+    for (ptrdiff_t i = 0; i < n; i += 16) {
+        const ptrdiff_t m = n - i < 16 ? n - i : 16;
+        const __mmask16 k = (__mmask16)(m == 16 ? 0xFFFFu : (1u << m) - 1u);
+        _mm512_mask_storeu_ps(y + i, k, kx_softplus_fv(_mm512_maskz_loadu_ps(k, x + i), th));
+    }
+    return 1;
+}
+
 /* The loops: full vectors, then one masked vector for the rest; a vector with any lane below
  * the range goes through the portable element function lane by lane (each y[i] is written
  * after x[i] is read, so out= may alias the input). */
