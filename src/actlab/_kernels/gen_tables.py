@@ -108,12 +108,14 @@ def main() -> None:
               "static const float k_x16f_th[16] = {" + ", ".join(hx(v) + "f" for v in thf) + "};",
               "static const float k_x16f_tl[16] = {" + ", ".join(hx(v) + "f" for v in tlf) + "};"]
     # log tables of the AVX-512 float32 softplus (kx512.h): r_j = 1/(1 + j/16) rounded to
-    # double and -log(r_j) of that rounded value (so that log(w) = -log(r_j) + log1p(w r_j - 1)
+    # double and -log(r_j) of that rounded value as a double-double (so that log(w) = -log(r_j) + log1p(w r_j - 1)
     # holds exactly)
     lr = [float(1 / (1 + mp.mpf(j) / 16)) for j in range(16)]
     lines += ["static const double k_x16_lr[16] = {" + ", ".join(hx(v) for v in lr) + "};",
               "static const double k_x16_lt[16] = {"
-              + ", ".join(hx(-mp.log(mp.mpf(v))) for v in lr) + "};"]
+              + ", ".join(hx(-mp.log(mp.mpf(v))) for v in lr) + "};",
+              "static const double k_x16_ltl[16] = {"
+              + ", ".join(hx(-mp.log(mp.mpf(v)) - mp.mpf(float(-mp.log(mp.mpf(v))))) for v in lr) + "};"]
     c, ta, tb = erfcx_cheb()
     lines += ["", f"#define K_ERFCX_TA {dd(ta)[0]}", f"#define K_ERFCX_TA_L {dd(ta)[1]}",
               f"#define K_ERFCX_TB {dd(tb)[0]}", f"#define K_ERFCX_TB_L {dd(tb)[1]}",

@@ -145,12 +145,15 @@ KINLINE int KV(kd_fast)(const char *name, const double *x, double *y, ptrdiff_t 
 #endif
 #define KD_FAST(NAME, x, y, n) KV(kd_fast)(#NAME, x, y, n)
 
-/* float32 ternary kernels with scalar parameters: softplus on AVX-512 (kx512.h) */
+/* ternary kernels with scalar parameters: softplus on AVX-512 (kx512.h) */
 #if defined(K_X512)
 #define KT_FAST(NAME, x, y, n, a, b)                                                         \
     (__builtin_strcmp(#NAME, "softplus") == 0 && KV(kx_softplus_f)(x, y, n, a, b))
+#define KT_FAST_D(NAME, x, y, n, a, b)                                                       \
+    (__builtin_strcmp(#NAME, "softplus") == 0 && KV(kx_softplus_d)(x, y, n, a, b))
 #else
 #define KT_FAST(NAME, x, y, n, a, b) 0
+#define KT_FAST_D(NAME, x, y, n, a, b) 0
 #endif
 
 #define DEF_U(NAME)                                                                          \
@@ -205,6 +208,8 @@ KINLINE int KV(kd_fast)(const char *name, const double *x, double *y, ptrdiff_t 
         double *y = out[0];                                                                  \
         if (ps) {                                                                            \
             const double av = a[0], bv = b[0];                                               \
+            if (KT_FAST_D(NAME, x, y, n, av, bv))                                            \
+                return;                                                                      \
             KSIMD for (ptrdiff_t i = 0; i < n; i++) y[i] = k_##NAME(x[i], av, bv, 1);        \
         } else {                                                                             \
             KSIMD for (ptrdiff_t i = 0; i < n; i++) y[i] = k_##NAME(x[i], a[i], b[i], 1);    \

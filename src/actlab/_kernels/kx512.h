@@ -307,6 +307,101 @@ static int KV(kx_softplus_f)(const float *x, float *y, ptrdiff_t n, double beta,
     return 1;
 }
 
+/* float64 softplus (beta = 1, any threshold), x >= -705 (the loop sends vectors with lower x
+ * to the portable kernel, whose results there are subnormal):
+ *   e = exp(-|x|) = 2^k (wh + wl) within 2^-56.4 (kx_exp_d); 1 + e = W + Wl (Fast2Sum of 1 and
+ *     eh = 2^k wh, plus el = 2^k wl; W kept below 2 by a min whose excess Wl absorbs);
+ *   log(W + Wl) = G_j + log1p(f), j = the top 4 mantissa bits of W, R = r_j = 1/(1 + j/16)
+ *     rounded, G_j = -log(r_j) as a double-double (gen_tables.py), f = (W + Wl) R - 1 as the
+ *     pair fh + fl: W R = p + pe exactly (fma), p - 1 exact (Sterbenz), Fast2Sum with pe, then
+ *     fl += Wl R (rounding 2^-53 |fl|, negligible); 0 <= f < 1/17;
+ *   log1p(f) = fh + (fl - fh fl - fh^2/2 + fh^3 Q(fh)), Q the Taylor series to f^14
+ *     (remainder f^15/15 < 2^-59.9 f).  fl is up to 2^-53 absolute (W's rounding when e is
+ *     tiny and f = e), so the cross term fh fl of f^2/2 is kept; fl^2 and fh^2 fl are below
+ *     2^-74 of f; the bracket is <= f/32 and its roundings < 2^-58 of f;
+ *   L = G_j + log1p(f): Fast2Sum(Gh, fh) (Gh >= log(17/16) > 1/17 > fh, or Gh = 0 for j = 0)
+ *     plus the low parts, renormalised;  softplus = max(x, 0) + L by 2Sum and one rounding.
+ * The relative error of e passes to log1p(e) undamped at most (d log1p(e) / log1p(e) <= de / e),
+ * everything else adds < 2^-58: <= 0.5 + 2^-3 ULP.  x > threshold gives x. */
+KINLINE __m512d kx_softplus_ddv(__m512d x, __m512d th)
+{
+    const __m512d r0 = _mm512_loadu_pd(k_x16_lr), r1 = _mm512_loadu_pd(k_x16_lr + 8);
+    const __m512d g0 = _mm512_loadu_pd(k_x16_lt), g1 = _mm512_loadu_pd(k_x16_lt + 8);
+    const __m512d h0 = _mm512_loadu_pd(k_x16_ltl), h1 = _mm512_loadu_pd(k_x16_ltl + 8);
+    const __m512d one = _mm512_set1_pd(1.0);
+    __m512d a = _mm512_or_pd(x, _mm512_set1_pd(-0.0));
+    a = _mm512_max_pd(_mm512_set1_pd(-708.0), a);
+    __m512d wh, wl, kk;
+    kx_exp_d(a, &wh, &wl, &kk);
+    __m512d eh = _mm512_scalef_pd(wh, kk), el = _mm512_scalef_pd(wl, kk);
+    __m512d W = _mm512_min_pd(_mm512_add_pd(one, eh), _mm512_set1_pd(0x1.fffffffffffffp+0));
+    __m512d Wl = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(one, W), eh), el);
+    __m512i j = _mm512_srli_epi64(_mm512_castpd_si512(W), 48);
+    __m512d R = _mm512_permutex2var_pd(r0, j, r1);
+    __m512d Gh = _mm512_permutex2var_pd(g0, j, g1), Gl = _mm512_permutex2var_pd(h0, j, h1);
+    __m512d p = _mm512_mul_pd(W, R);
+    __m512d pe = _mm512_fmsub_pd(W, R, p);
+    __m512d p1 = _mm512_sub_pd(p, one);
+    __m512d fh = _mm512_add_pd(p1, pe);
+    __m512d fl = _mm512_fmadd_pd(Wl, R, _mm512_add_pd(_mm512_sub_pd(p1, fh), pe));
+    __m512d q = _mm512_set1_pd(-1.0 / 14.0);
+    q = _mm512_fmadd_pd(q, fh, _mm512_set1_pd(1.0 / 13.0));
+    q = _mm512_fmadd_pd(q, fh, _mm512_set1_pd(-1.0 / 12.0));
+    q = _mm512_fmadd_pd(q, fh, _mm512_set1_pd(1.0 / 11.0));
+    q = _mm512_fmadd_pd(q, fh, _mm512_set1_pd(-1.0 / 10.0));
+    q = _mm512_fmadd_pd(q, fh, _mm512_set1_pd(1.0 / 9.0));
+    q = _mm512_fmadd_pd(q, fh, _mm512_set1_pd(-1.0 / 8.0));
+    q = _mm512_fmadd_pd(q, fh, _mm512_set1_pd(1.0 / 7.0));
+    q = _mm512_fmadd_pd(q, fh, _mm512_set1_pd(-1.0 / 6.0));
+    q = _mm512_fmadd_pd(q, fh, _mm512_set1_pd(1.0 / 5.0));
+    q = _mm512_fmadd_pd(q, fh, _mm512_set1_pd(-1.0 / 4.0));
+    q = _mm512_fmadd_pd(q, fh, _mm512_set1_pd(1.0 / 3.0));
+    __m512d f2 = _mm512_mul_pd(fh, fh);
+    __m512d tail = _mm512_fmadd_pd(_mm512_mul_pd(f2, fh), q, fl);
+    tail = _mm512_fnmadd_pd(_mm512_set1_pd(0.5), f2, _mm512_fnmadd_pd(fh, fl, tail));
+    __m512d S = _mm512_add_pd(Gh, fh); /* Fast2Sum(Gh, fh) */
+    __m512d lo = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(Gh, S), fh), _mm512_add_pd(Gl, tail));
+    __m512d Lh = _mm512_add_pd(S, lo);
+    __m512d Ll = _mm512_add_pd(_mm512_sub_pd(S, Lh), lo);
+    __m512d xp = _mm512_max_pd(_mm512_setzero_pd(), x); /* NaN stays */
+    __m512d s2 = _mm512_add_pd(xp, Lh);                  /* 2Sum(xp, Lh) */
+    __m512d bb = _mm512_sub_pd(s2, xp);
+    __m512d er = _mm512_add_pd(_mm512_sub_pd(xp, _mm512_sub_pd(s2, bb)), _mm512_sub_pd(Lh, bb));
+    __m512d y = _mm512_add_pd(s2, _mm512_add_pd(er, Ll));
+    return _mm512_mask_mov_pd(y, _mm512_cmp_pd_mask(x, th, _CMP_GT_OQ), x);
+}
+
+static int KV(kx_softplus_d)(const double *x, double *y, ptrdiff_t n, double beta, double thr)
+{
+    if (beta != 1.0)
+        return 0;
+    const __m512d th = _mm512_set1_pd(thr), lo = _mm512_set1_pd(KX_D_LO);
+    ptrdiff_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512d v0 = _mm512_loadu_pd(x + i), v1 = _mm512_loadu_pd(x + i + 8);
+        if (_mm512_cmp_pd_mask(v0, lo, _CMP_LT_OQ) | _mm512_cmp_pd_mask(v1, lo, _CMP_LT_OQ)) {
+            for (ptrdiff_t jj = i; jj < i + 16; jj++)
+                y[jj] = k_softplus(x[jj], 1.0, thr, 1);
+            continue;
+        }
+        __m512d y0 = kx_softplus_ddv(v0, th), y1 = kx_softplus_ddv(v1, th);
+        _mm512_storeu_pd(y + i, y0);
+        _mm512_storeu_pd(y + i + 8, y1);
+    }
+    for (; i < n; i += 8) {
+        const ptrdiff_t m = n - i < 8 ? n - i : 8;
+        const __mmask8 k = (__mmask8)(m == 8 ? 0xFFu : (1u << m) - 1u);
+        __m512d v = _mm512_maskz_loadu_pd(k, x + i);
+        if (_mm512_mask_cmp_pd_mask(k, v, lo, _CMP_LT_OQ)) {
+            for (ptrdiff_t jj = i; jj < i + m; jj++)
+                y[jj] = k_softplus(x[jj], 1.0, thr, 1);
+            continue;
+        }
+        _mm512_mask_storeu_pd(y + i, k, kx_softplus_ddv(v, th));
+    }
+    return 1;
+}
+
 /* The loops: full vectors, then one masked vector for the rest; a vector with any lane below
  * the range goes through the portable element function lane by lane (each y[i] is written
  * after x[i] is read, so out= may alias the input). */
