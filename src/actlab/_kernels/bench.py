@@ -3,7 +3,10 @@
 For 1K, 1M and 20M elements in float32 and float64, prints the median time of the actlab ufunc
 (writing into a preallocated output) and its ratios to: memcpy of the same bytes (``np.copyto``
 into a preallocated array), the NumPy formula, ``scipy.special.expit`` (sigmoid), and the
-PyTorch op (when torch is installed) -- all measured in one process run.  A ratio below 1
+PyTorch op (when torch is installed) -- all measured in one process run, round-robin (one
+sample of each in turn, medians over the rounds), so that a shared machine's changing load
+affects every column alike; torch's OpenMP threads are set to wait passively
+(``OMP_WAIT_POLICY=PASSIVE`` unless set) so that they do not spin on the cores between samples.  A ratio below 1
 means actlab is faster.  At 1K the interesting figure is the call overhead: the ratio to
 ``np.exp`` on the same array.
 
@@ -18,6 +21,7 @@ means actlab is faster.  At 1K the interesting figure is the call overhead: the 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from typing import Callable
@@ -28,21 +32,33 @@ FULL_SIZES = (1_000, 1_000_000, 20_000_000)
 QUICK_SIZES = (1_000, 65_536)
 
 
-def _median_time(fn: Callable[[], object], n: int, budget: float = 0.4) -> float:
-    """Median seconds per call of ``fn`` (calls are batched for small arrays)."""
+def _inner_count(fn: Callable[[], object]) -> tuple[int, float]:
+    """(calls per sample, seconds per call) so that one sample lasts >= 2 ms."""
     fn()  # warm up (page faults, thread pool start)
     t0 = time.perf_counter()
     fn()
     one = max(time.perf_counter() - t0, 1e-7)
-    inner = max(1, int(2e-3 / one))  # batch tiny calls so the timer resolution does not matter
-    reps = int(min(max(budget / (one * inner), 3), 25))
-    samples = []
+    return max(1, int(2e-3 / one)), one
+
+
+def _median_times(fns: dict[str, Callable[[], object]], budget: float = 1.5) -> dict[str, float]:
+    """Median seconds per call of each function, sampled round-robin (A B C A B C ...) so
+    that the load of a shared machine drifts over all of them alike and their ratios stay
+    comparable (tiny calls are batched so the timer resolution does not matter)."""
+    inner, one = {}, {}
+    for k, fn in fns.items():
+        inner[k], one[k] = _inner_count(fn)
+    per_round = sum(one[k] * inner[k] for k in fns)
+    reps = int(min(max(budget / per_round, 5), 25))
+    samples: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - t0) / inner)
-    return statistics.median(samples)
+        for k, fn in fns.items():
+            m = inner[k]
+            t0 = time.perf_counter()
+            for _ in range(m):
+                fn()
+            samples[k].append((time.perf_counter() - t0) / m)
+    return {k: statistics.median(v) for k, v in samples.items()}
 
 
 def _numpy_formulas() -> dict[str, Callable]:
@@ -80,6 +96,11 @@ def run(sizes=FULL_SIZES, dtypes=(np.float32, np.float64), print_fn=print) -> li
     """Measure everything; returns the rows (also printed as a table)."""
     from actlab._kernels import _ufuncs as U
 
+    # torch's OpenMP threads busy-wait after each call by default and then take the cores
+    # from whatever runs next (measured: our 20M sigmoid 10.4 ms right after a torch call,
+    # 6.3 ms otherwise); passive waiting keeps the round-robin samples independent.  Only
+    # effective before torch is first imported; a value set by the user is kept.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import torch
     except ImportError:  # torch is optional
@@ -105,39 +126,48 @@ def run(sizes=FULL_SIZES, dtypes=(np.float32, np.float64), print_fn=print) -> li
             x = (rng.standard_normal(n) * 4).astype(dt)
             y = np.empty_like(x)
             y2 = np.empty_like(x)
-            t_copy = _median_time(lambda: np.copyto(y, x), n)
-            t_exp = _median_time(lambda: np.exp(x, out=y), n) if n <= 100_000 else None
             if torch is not None:
                 xt = torch.from_numpy(x)
                 ot = torch.empty_like(xt)
                 gt = torch.ones_like(xt)
+
+            def measure(ours, numpy_fn, scipy_fn=None, torch_fn=None) -> dict:
+                fns = {"t": ours, "memcpy": lambda: np.copyto(y, x)}
+                if n <= 100_000:
+                    fns["exp"] = lambda: np.exp(x, out=y)
+                if scipy_fn is not None:
+                    fns["scipy"] = scipy_fn
+                if torch_fn is not None:
+                    fns["torch"] = torch_fn
+                t = _median_times(fns)
+                # the NumPy formula on its own: its temporaries' page faults and unmapping
+                # keep kernel threads busy on the other core for a while after each call
+                with np.errstate(all="ignore"):
+                    t.update(_median_times({"numpy": numpy_fn}, budget=0.4))
+                return {k: t.get(k) for k in ("t", "memcpy", "numpy", "scipy", "torch", "exp")}
+
             for name in ["sigmoid", "tanh", "silu", "softplus", "sigmoid_grad", "tanh_grad",
                          "silu_grad", "softplus_grad"]:
                 uf = getattr(U, name)
                 args = extra.get(name, ())
-                t_al = _median_time(lambda: uf(x, *args, out=y), n)
-                with np.errstate(all="ignore"):
-                    t_np = _median_time(lambda: formulas[name](x), n)
-                t_sc = None
+                sc = None
                 if special is not None and name == "sigmoid":
-                    t_sc = _median_time(lambda: special.expit(x, out=y), n)
-                t_th = None
+                    sc = lambda: special.expit(x, out=y)  # noqa: E731
+                th = None
                 if torch is not None:
                     op = tops[name]
-                    t_th = _median_time(lambda: op(xt, ot, gt), n)
-                rows.append(dict(kernel=name, dtype=np.dtype(dt).name, n=n, t=t_al, memcpy=t_copy,
-                                 numpy=t_np, scipy=t_sc, torch=t_th, exp=t_exp))
+                    th = lambda op=op: op(xt, ot, gt)  # noqa: E731
+                t = measure(lambda uf=uf, args=args: uf(x, *args, out=y),
+                            lambda f=formulas[name]: f(x), sc, th)
+                rows.append(dict(kernel=name, dtype=np.dtype(dt).name, n=n, **t))
             # fused BCE-with-logits: loss and dloss/dx in one pass vs torch forward + backward
             tgt = (rng.random(n) < 0.5).astype(dt)
-            t_al = _median_time(lambda: U.bce_with_logits(x, tgt, out=(y, y2)), n)
 
             def np_bce():
-                with np.errstate(all="ignore"):
-                    loss = np.maximum(x, 0) - x * tgt + np.log1p(np.exp(-np.abs(x)))
-                    return loss, 1.0 / (1.0 + np.exp(-x)) - tgt
+                loss = np.maximum(x, 0) - x * tgt + np.log1p(np.exp(-np.abs(x)))
+                return loss, 1.0 / (1.0 + np.exp(-x)) - tgt
 
-            t_np = _median_time(np_bce, n)
-            t_th = None
+            torch_bce = None
             if torch is not None:
                 F = torch.nn.functional
                 tt = torch.from_numpy(tgt)
@@ -148,9 +178,8 @@ def run(sizes=FULL_SIZES, dtypes=(np.float32, np.float64), print_fn=print) -> li
                     loss.backward(gt)
                     return loss, xg.grad
 
-                t_th = _median_time(torch_bce, n)
-            rows.append(dict(kernel="bce_with_logits", dtype=np.dtype(dt).name, n=n, t=t_al,
-                             memcpy=t_copy, numpy=t_np, scipy=None, torch=t_th, exp=t_exp))
+            t = measure(lambda: U.bce_with_logits(x, tgt, out=(y, y2)), np_bce, None, torch_bce)
+            rows.append(dict(kernel="bce_with_logits", dtype=np.dtype(dt).name, n=n, **t))
             for r in rows[-9:]:
                 print_fn(_format(r))
     return rows
