@@ -435,17 +435,21 @@ def restore_threads():
     U.set_num_threads(n)
 
 
-def test_results_do_not_depend_on_thread_count(restore_threads):
+def test_results_do_not_depend_on_thread_count(restore_threads, isa):
     rng = np.random.default_rng(9)
     x = rng.standard_normal(300_001) * 30
+    # values below the fast loops' ranges (float32 < -80 / -86, float64 < -705) go through
+    # other code lane by lane: where a thread's slice starts must not matter
+    x[rng.integers(0, x.size, 200)] = rng.uniform(-800, -700, 200)
     x32 = x.astype(np.float32)
     outs = {}
-    for n in (1, 2, 4):
+    for n in (1, 2, 3, 4):
         U.set_num_threads(n)
         assert U.get_num_threads() == n
         outs[n] = [U.silu(x), U.tanh_grad(x), U.softplus(x32, 1.0, 20.0), U.bce_with_logits(x, 0.5)[0],
-                   U.silu(x[::3]), U.softmax(x[:300_000].reshape(600, 500))]
-    for n in (2, 4):
+                   U.silu(x[::3]), U.softmax(x[:300_000].reshape(600, 500)), U.sigmoid(x),
+                   U.sigmoid(x32), U.silu(x32), U.softplus(x, 1.0, 20.0), U.tanh(x32)]
+    for n in (2, 3, 4):
         for a, b in zip(outs[1], outs[n]):
             np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError):
@@ -630,3 +634,24 @@ def test_kx512_softplus_log_table_edges_thresholds_in_place(dt, isa):
             assert_ulp_close(got, ref, dt, 1.0, f"softplus th={th} n={n} [{isa}]")
             np.testing.assert_array_equal(y, got)
             np.testing.assert_array_equal(got[xs > th], xs[xs > th])  # the threshold gives x
+
+
+@pytest.mark.parametrize("dt", [np.float64, np.float32], ids=["f64", "f32"])
+def test_large_slices_streaming_stores_match_small_calls(dt, restore_threads):
+    """Slices of >= 8 MB are written with streaming stores on AVX-512 (kx512.h): from an output
+    that is not 64-byte aligned (head), with lanes below the fast range inside, in place, and
+    for any thread count, the values equal those of small calls (ordinary stores) bitwise."""
+    rng = np.random.default_rng(3)
+    n = 4_500_000 if dt == np.float32 else 2_300_000  # > 16 MB: >= 8 MB per slice of 2
+    buf = rng.uniform(-40, 40, n + 3).astype(dt)
+    x = buf[3:]  # 3 elements past the allocation's alignment
+    x[[5, 777, 1_000_001]] = np.array([-720.0, np.nan, -np.inf], dtype=dt)
+    for name in ["sigmoid", "silu", "tanh"]:
+        f = getattr(U, name)
+        small = np.concatenate([f(x[i:i + 100_000]) for i in range(0, n, 100_000)])
+        for threads in (1, 2, 3):
+            U.set_num_threads(threads)
+            np.testing.assert_array_equal(f(x), small, err_msg=f"{name} threads={threads}")
+            y = x.copy()
+            f(y, out=y)
+            np.testing.assert_array_equal(y, small, err_msg=f"{name} in place")

@@ -65,8 +65,9 @@ KINLINE int KV(kx_fast_f)(const char *name, const float *x, float *y, ptrdiff_t 
             int tail = 0;                                                                    \
             _Pragma("omp simd reduction(| : tail)") for (ptrdiff_t i = 0; i < m; i++)        \
                 tail |= xb[i] < -86.0f;                                                      \
-            if (tail) {                                                                      \
-                KSIMD for (ptrdiff_t i = 0; i < m; i++) yb[i] = (float)LO((double)xb[i]);    \
+            if (tail) { /* element by element, so that no result depends on its block */   \
+                KSIMD for (ptrdiff_t i = 0; i < m; i++)                                      \
+                    yb[i] = xb[i] < -86.0f ? (float)LO((double)xb[i]) : FF(xb[i]);           \
             } else {                                                                         \
                 KSIMD for (ptrdiff_t i = 0; i < m; i++) yb[i] = FF(xb[i]);                   \
             }                                                                                \
@@ -120,8 +121,9 @@ KINLINE int KV(kd_fast)(const char *name, const double *x, double *y, ptrdiff_t 
             int tail = 0;                                                                    \
             _Pragma("omp simd reduction(| : tail)") for (ptrdiff_t i = 0; i < m; i++)        \
                 tail |= xb[i] < -705.0;                                                      \
-            if (tail) {                                                                      \
-                KSIMD for (ptrdiff_t i = 0; i < m; i++) yb[i] = GEN(xb[i], 1);               \
+            if (tail) { /* element by element, so that no result depends on its block */   \
+                KSIMD for (ptrdiff_t i = 0; i < m; i++)                                      \
+                    yb[i] = xb[i] < -705.0 ? GEN(xb[i], 1) : FF(xb[i]);                      \
             } else {                                                                         \
                 KSIMD for (ptrdiff_t i = 0; i < m; i++) yb[i] = FF(xb[i]);                   \
             }                                                                                \

@@ -331,7 +331,7 @@ static int KV(kx_softplus_f)(const float *x, float *y, ptrdiff_t n, double beta,
  *   L = G_j + log1p(f): Fast2Sum(Gh, fh) (Gh >= log(17/16) > 1/17 > fh, or Gh = 0 for j = 0)
  *     plus the low parts, renormalised;  softplus = max(x, 0) + L by 2Sum and one rounding.
  * The relative error of e passes to log1p(e) undamped at most (d log1p(e) / log1p(e) <= de / e),
- * everything else adds < 2^-58: <= 0.5 + 2^-3 ULP.  x > threshold gives x. */
+ * everything else adds < 2^-58: <= 0.5 + 2^-3 ULP.  x > threshold and x = +inf give x. */
 KINLINE __m512d kx_softplus_ddv(__m512d x, __m512d th)
 {
     const __m512d r0 = _mm512_loadu_pd(k_x16_lr), r1 = _mm512_loadu_pd(k_x16_lr + 8);
@@ -377,99 +377,75 @@ KINLINE __m512d kx_softplus_ddv(__m512d x, __m512d th)
     __m512d bb = _mm512_sub_pd(sm, xp);
     __m512d er = _mm512_add_pd(_mm512_sub_pd(xp, _mm512_sub_pd(sm, bb)), _mm512_sub_pd(Lh, bb));
     __m512d y = _mm512_add_pd(sm, _mm512_add_pd(er, Ll));
-    return _mm512_mask_mov_pd(y, _mm512_cmp_pd_mask(x, th, _CMP_GT_OQ), x);
+    __mmask8 asis = _mm512_cmp_pd_mask(x, th, _CMP_GT_OQ) |
+                    _mm512_cmp_pd_mask(x, _mm512_set1_pd(K_INF), _CMP_EQ_OQ); /* 2Sum: inf - inf */
+    return _mm512_mask_mov_pd(y, asis, x);
 }
 
-static int KV(kx_softplus_d)(const double *x, double *y, ptrdiff_t n, double beta, double thr)
-{
-    if (beta != 1.0)
-        return 0;
-    const __m512d th = _mm512_set1_pd(thr), lo = _mm512_set1_pd(KX_D_LO);
-    ptrdiff_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512d v0 = _mm512_loadu_pd(x + i), v1 = _mm512_loadu_pd(x + i + 8);
-        if (_mm512_cmp_pd_mask(v0, lo, _CMP_LT_OQ) | _mm512_cmp_pd_mask(v1, lo, _CMP_LT_OQ)) {
-            for (ptrdiff_t jj = i; jj < i + 16; jj++)
-                y[jj] = k_softplus(x[jj], 1.0, thr, 1);
-            continue;
-        }
-        __m512d y0 = kx_softplus_ddv(v0, th), y1 = kx_softplus_ddv(v1, th);
-        _mm512_storeu_pd(y + i, y0);
-        _mm512_storeu_pd(y + i + 8, y1);
-    }
-    for (; i < n; i += 8) {
-        const ptrdiff_t m = n - i < 8 ? n - i : 8;
-        const __mmask8 k = (__mmask8)(m == 8 ? 0xFFu : (1u << m) - 1u);
-        __m512d v = _mm512_maskz_loadu_pd(k, x + i);
-        if (_mm512_mask_cmp_pd_mask(k, v, lo, _CMP_LT_OQ)) {
-            for (ptrdiff_t jj = i; jj < i + m; jj++)
-                y[jj] = k_softplus(x[jj], 1.0, thr, 1);
-            continue;
-        }
-        _mm512_mask_storeu_pd(y + i, k, kx_softplus_ddv(v, th));
-    }
-    return 1;
-}
 
-/* The loops: full vectors, then one masked vector for the rest; a vector with any lane below
- * the range goes through the portable element function lane by lane (each y[i] is written
- * after x[i] is read, so out= may alias the input). */
-#define KX_LOOP_F(NAME, VEC, SCALAR, LO)                                                      \
-    static void KV(kx_##NAME##_f)(const float *x, float *y, ptrdiff_t n)                    \
-    {                                                                                       \
-        const __m512 lo = _mm512_set1_ps(LO);                                               \
-        ptrdiff_t i = 0;                                                                    \
-        for (; i + 32 <= n; i += 32) { /* two vectors per step, one range test */           \
-            __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16);           \
-            if (_mm512_cmp_ps_mask(v0, lo, _CMP_LT_OQ) | _mm512_cmp_ps_mask(v1, lo, _CMP_LT_OQ)) { \
-                for (ptrdiff_t j = i; j < i + 32; j++)                                      \
-                    y[j] = (float)SCALAR((double)x[j]);                                     \
-                continue;                                                                   \
-            }                                                                               \
-            __m512 r0 = VEC(v0), r1 = VEC(v1);                                              \
-            _mm512_storeu_ps(y + i, r0);                                                    \
-            _mm512_storeu_ps(y + i + 16, r1);                                               \
-        }                                                                                   \
-        for (; i < n; i += 16) {                                                            \
-            const ptrdiff_t m = n - i < 16 ? n - i : 16;                                    \
-            const __mmask16 k = (__mmask16)(m == 16 ? 0xFFFFu : (1u << m) - 1u);            \
-            __m512 v = _mm512_maskz_loadu_ps(k, x + i);                                     \
-            if (_mm512_mask_cmp_ps_mask(k, v, lo, _CMP_LT_OQ)) {                            \
-                for (ptrdiff_t j = i; j < i + m; j++)                                       \
-                    y[j] = (float)SCALAR((double)x[j]);                                     \
-                continue;                                                                   \
-            }                                                                               \
-            _mm512_mask_storeu_ps(y + i, k, VEC(v));                                        \
+/* The loops: two vectors per step, then masked vectors for the rest; lanes below the range
+ * are recomputed by the portable element function (lane by lane, so a lane's result never
+ * depends on its neighbours, i.e. on where a thread's slice starts).  Slices of at least
+ * KX_NT_BYTES (so far beyond the caches that the result is not read back from them) are
+ * written with streaming stores: no read-for-ownership of the output lines, a third less
+ * memory traffic (measured: float32 sigmoid on 2 x 10M elements, two threads, 0.47 instead of
+ * 0.55 ns per element and thread); the head up to y's first 64-byte boundary goes through the
+ * masked loop, and an sfence ends the call (the thread pool's handshake follows it). */
+#define KX_NT_BYTES ((ptrdiff_t)8 << 20)
+/* lanes of v (x[i..]) selected by low: the portable element function, from a copy of v (so
+ * that an in-place call, whose vector store has overwritten them, still reads x) */
+#define KX_FIXUP(T, W, SUF, SCALAR, v, low, at)                                             \
+    if (low) {                                                                              \
+        T tmp_[W];                                                                          \
+        _mm512_storeu_##SUF(tmp_, v);                                                       \
+        for (int j = 0; j < W; j++)                                                         \
+            if ((low >> j) & 1u)                                                            \
+                y[(at) + j] = (T)SCALAR(tmp_[j]);                                           \
+    }
+#define KX_MASKED(T, VT, W, SUF, MT, VEC, SCALAR, TO)                                        \
+    for (; i < (TO); i += W) {                                                              \
+        const ptrdiff_t m = (TO) - i < W ? (TO) - i : W;                                    \
+        const MT k = (MT)(m == W ? (1u << W) - 1u : (1u << m) - 1u);                        \
+        VT v = _mm512_maskz_loadu_##SUF(k, x + i);                                          \
+        const MT low = _mm512_mask_cmp_##SUF##_mask(k, v, lo, _CMP_LT_OQ);                  \
+        _mm512_mask_storeu_##SUF(y + i, k, VEC(v));                                         \
+        KX_FIXUP(T, W, SUF, SCALAR, v, low, i)                                              \
+    }
+#define KX_PAIRS(T, VT, W, SUF, MT, VEC, SCALAR, STORE)                                      \
+    for (; i + 2 * W <= n; i += 2 * W) {                                                    \
+        VT v0 = _mm512_loadu_##SUF(x + i), v1 = _mm512_loadu_##SUF(x + i + W);              \
+        const MT low0 = _mm512_cmp_##SUF##_mask(v0, lo, _CMP_LT_OQ);                        \
+        const MT low1 = _mm512_cmp_##SUF##_mask(v1, lo, _CMP_LT_OQ);                        \
+        VT r0 = VEC(v0), r1 = VEC(v1);                                                      \
+        STORE(y + i, r0);                                                                   \
+        STORE(y + i + W, r1);                                                               \
+        if (low0 | low1) {                                                                  \
+            KX_FIXUP(T, W, SUF, SCALAR, v0, low0, i)                                        \
+            KX_FIXUP(T, W, SUF, SCALAR, v1, low1, i + W)                                    \
         }                                                                                   \
     }
-#define KX_LOOP_D(NAME, VEC, SCALAR, LO)                                                      \
-    static void KV(kx_##NAME##_d)(const double *x, double *y, ptrdiff_t n)                  \
+#define KX_LOOP(T, VT, W, SUF, MT, FN, VEC, SCALAR, LO)                                      \
+    static void FN(const T *x, T *y, ptrdiff_t n)                                           \
     {                                                                                       \
-        const __m512d lo = _mm512_set1_pd(LO);                                              \
+        const VT lo = _mm512_set1_##SUF(LO);                                                \
         ptrdiff_t i = 0;                                                                    \
-        for (; i + 16 <= n; i += 16) { /* two vectors per step, one range test */           \
-            __m512d v0 = _mm512_loadu_pd(x + i), v1 = _mm512_loadu_pd(x + i + 8);           \
-            if (_mm512_cmp_pd_mask(v0, lo, _CMP_LT_OQ) | _mm512_cmp_pd_mask(v1, lo, _CMP_LT_OQ)) { \
-                for (ptrdiff_t j = i; j < i + 16; j++)                                      \
-                    y[j] = SCALAR(x[j], 1);                                                 \
-                continue;                                                                   \
-            }                                                                               \
-            __m512d r0 = VEC(v0), r1 = VEC(v1);                                             \
-            _mm512_storeu_pd(y + i, r0);                                                    \
-            _mm512_storeu_pd(y + i + 8, r1);                                                \
+        if (n * (ptrdiff_t)sizeof(T) >= KX_NT_BYTES && (uintptr_t)y % sizeof(T) == 0) {     \
+            const ptrdiff_t head = (ptrdiff_t)((64 - ((uintptr_t)y & 63)) & 63) / (ptrdiff_t)sizeof(T); \
+            KX_MASKED(T, VT, W, SUF, MT, VEC, SCALAR, head)                                 \
+            i = head;                                                                       \
+            KX_PAIRS(T, VT, W, SUF, MT, VEC, SCALAR, _mm512_stream_##SUF)                       \
+            _mm_sfence();                                                                   \
+        } else {                                                                            \
+            KX_PAIRS(T, VT, W, SUF, MT, VEC, SCALAR, _mm512_storeu_##SUF)                       \
         }                                                                                   \
-        for (; i < n; i += 8) {                                                             \
-            const ptrdiff_t m = n - i < 8 ? n - i : 8;                                      \
-            const __mmask8 k = (__mmask8)(m == 8 ? 0xFFu : (1u << m) - 1u);                 \
-            __m512d v = _mm512_maskz_loadu_pd(k, x + i);                                    \
-            if (_mm512_mask_cmp_pd_mask(k, v, lo, _CMP_LT_OQ)) {                            \
-                for (ptrdiff_t j = i; j < i + m; j++)                                       \
-                    y[j] = SCALAR(x[j], 1);                                                 \
-                continue;                                                                   \
-            }                                                                               \
-            _mm512_mask_storeu_pd(y + i, k, VEC(v));                                        \
-        }                                                                                   \
+        KX_MASKED(T, VT, W, SUF, MT, VEC, SCALAR, n)                                        \
     }
+#define KX_LOOP_F(NAME, VEC, SCALAR, LO)                                                     \
+    static inline double KV(kx_##NAME##_f1)(float v) { return SCALAR((double)v); }          \
+    KX_LOOP(float, __m512, 16, ps, __mmask16, KV(kx_##NAME##_f), VEC, KV(kx_##NAME##_f1), LO)
+#define KX_LOOP_D(NAME, VEC, SCALAR, LO)                                                     \
+    static inline double KV(kx_##NAME##_d1)(double v) { return SCALAR(v, 1); }              \
+    KX_LOOP(double, __m512d, 8, pd, __mmask8, KV(kx_##NAME##_d), VEC, KV(kx_##NAME##_d1), LO)
 KX_LOOP_F(sigmoid, kx_sigmoid_fv, k_sigmoid_lo, KX_F_LO)
 KX_LOOP_F(silu, kx_silu_fv, k_silu_lo, KX_F_LO)
 KX_LOOP_D(sigmoid, kx_sigmoid_dv, k_sigmoid, KX_D_LO)
@@ -477,5 +453,20 @@ KX_LOOP_D(silu, kx_silu_dv, k_silu, KX_D_LO)
 /* tanh covers every x (its range test, x < -inf, never fires) */
 KX_LOOP_F(tanh, kx_tanh_fv, k_tanh_lo, -__builtin_inff())
 KX_LOOP_D(tanh, kx_tanh_dv, k_tanh, -K_INF)
+
+static int KV(kx_softplus_d)(const double *x, double *y, ptrdiff_t n, double beta, double thr)
+{
+    if (beta != 1.0)
+        return 0;
+    const __m512d th = _mm512_set1_pd(thr), lo = _mm512_set1_pd(KX_D_LO);
+#define KX_SP_D(v) kx_softplus_ddv(v, th)
+#define KX_SP_D1(v) k_softplus(v, 1.0, thr, 1)
+    ptrdiff_t i = 0;
+    KX_PAIRS(double, __m512d, 8, pd, __mmask8, KX_SP_D, KX_SP_D1, _mm512_storeu_pd)
+    KX_MASKED(double, __m512d, 8, pd, __mmask8, KX_SP_D, KX_SP_D1, n)
+#undef KX_SP_D
+#undef KX_SP_D1
+    return 1;
+}
 
 #endif
