@@ -22,11 +22,11 @@
 #endif
 
 /* ----------------------------------------------------------------- float32 in float
- * silu of float32 runs in float arithmetic (kmath.h kf_silu, 16 lanes per AVX-512 vector)
- * where kmath.h defines K_F32_FAST (hardware FMA); it is exact only for x >= -86 (normal
- * results; below, the result would need a second rounding into the subnormal range), so
- * a block with any x < -86 goes through the double path as a whole -- decided before
- * anything is written, since y may alias x.  NaN compares false and takes the float path
+ * silu of float32 runs in float arithmetic (kmath.h kf_silu, 8 lanes per AVX2 vector)
+ * where kmath.h defines K_F32_FAST (hardware FMA) and the variant has no kx512.h loops; it
+ * is exact only for x >= -86 (normal results; below, the result would need a second
+ * rounding into the subnormal range), so in a block with any x < -86 those elements take
+ * the double path -- decided before anything is written, since y may alias x.  NaN compares false and takes the float path
  * (NaN out).  kf_sigmoid and kf_tanh are proven as well (tools/check_f32_exhaustive.py:
  * <= 0.519 and 0.554 ULP) but measured 2-6% slower than the float32-in-double loops on
  * Zen 4 (whose 512-bit units are double-pumped, so 16 float lanes only pay when the
@@ -34,24 +34,28 @@
  * The AVX-512 variant replaces both with the intrinsics loops of kx512.h (table exp read by
  * permutes, vrcp14 instead of the division; 2x faster for float32 sigmoid and silu). */
 #if defined(K_X512)
-/* AVX-512: sigmoid, silu and tanh of both dtypes through the intrinsics loops of kx512.h */
+/* AVX-512: sigmoid, silu and tanh of both dtypes (softplus: KT_FAST below) through the
+ * intrinsics loops of kx512.h */
 #include "kx512.h"
-KINLINE int KV(kx_fast_f)(const char *name, const float *x, float *y, ptrdiff_t n)
-{
-    if (__builtin_strcmp(name, "sigmoid") == 0) {
-        KV(kx_sigmoid_f)(x, y, n);
-        return 1;
+/* 1 when NAME has an intrinsics loop (the string compares fold at compile time) */
+#define KX_DISPATCH(FN, T, S)                                                                \
+    KINLINE int KV(FN)(const char *name, const T *x, T *y, ptrdiff_t n)                      \
+    {                                                                                        \
+        if (__builtin_strcmp(name, "sigmoid") == 0) {                                        \
+            KV(kx_sigmoid_##S)(x, y, n);                                                     \
+            return 1;                                                                        \
+        }                                                                                    \
+        if (__builtin_strcmp(name, "silu") == 0) {                                           \
+            KV(kx_silu_##S)(x, y, n);                                                        \
+            return 1;                                                                        \
+        }                                                                                    \
+        if (__builtin_strcmp(name, "tanh") == 0) {                                           \
+            KV(kx_tanh_##S)(x, y, n);                                                        \
+            return 1;                                                                        \
+        }                                                                                    \
+        return 0;                                                                            \
     }
-    if (__builtin_strcmp(name, "silu") == 0) {
-        KV(kx_silu_f)(x, y, n);
-        return 1;
-    }
-    if (__builtin_strcmp(name, "tanh") == 0) {
-        KV(kx_tanh_f)(x, y, n);
-        return 1;
-    }
-    return 0;
-}
+KX_DISPATCH(kx_fast_f, float, f)
 #define KF_FAST(NAME, x, y, n) KV(kx_fast_f)(#NAME, x, y, n)
 #elif defined(K_F32_FAST)
 #define KF_BLK 1024
@@ -90,25 +94,10 @@ KINLINE int KV(kf_fast)(const char *name, const float *x, float *y, ptrdiff_t n)
 
 /* ----------------------------------------------------------------- float64 fast path
  * sigmoid and silu of float64 through kfuncs.h k_sigmoid_fast / k_silu_fast (table exp,
- * single scaling), valid for x >= -705; a block with any x < -705 goes through the
- * general loop as a whole (decided before anything is written: y may alias x). */
+ * single scaling), valid for x >= -705; in a block with any x < -705 (decided before
+ * anything is written: y may alias x) those elements take the general kernel. */
 #if defined(K_X512)
-KINLINE int KV(kd_fast)(const char *name, const double *x, double *y, ptrdiff_t n)
-{
-    if (__builtin_strcmp(name, "sigmoid") == 0) {
-        KV(kx_sigmoid_d)(x, y, n);
-        return 1;
-    }
-    if (__builtin_strcmp(name, "silu") == 0) {
-        KV(kx_silu_d)(x, y, n);
-        return 1;
-    }
-    if (__builtin_strcmp(name, "tanh") == 0) {
-        KV(kx_tanh_d)(x, y, n);
-        return 1;
-    }
-    return 0;
-}
+KX_DISPATCH(kd_fast, double, d)
 #else
 #define KD_BLK 1024
 #define KD_TAIL_LOOP(FNAME, FF, GEN)                                                         \
