@@ -107,10 +107,10 @@ KINLINE __m512 kx_silu_fv(__m512 x)
 {
     __m512 c, y0 = kx_sig_f(x, &c);
     const __m512 big = _mm512_set1_ps(40.0f);
-    __m512 xc = _mm512_min_ps(x, big); /* no inf * 0; NaN: second operand... */
-    xc = _mm512_mask_mov_ps(xc, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x); /* ...kept NaN */
+    __m512 xc = _mm512_min_ps(x, big); /* no inf * 0 (NaN gives 40 here...) */
     __m512 r = _mm512_fmadd_ps(xc, y0, _mm512_mul_ps(xc, c));
-    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, big, _CMP_GT_OQ), x);
+    /* ...and x itself where !(x <= 40): x > 40, +inf and NaN */
+    return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, big, _CMP_NLE_UQ), x);
 }
 
 /* float64 exp(a) = *s (*wh + *wl) (normalised pair in [0.97, 2.1]), *s = 2^k, for a in
@@ -184,18 +184,17 @@ KINLINE __m512d kx_silu_dv(__m512d x)
     __mmask8 neg;
     __m512d y0 = kx_sig_d(x, &c, &s, &neg);
     const __m512d big = _mm512_set1_pd(40.0);
-    __m512d xc = _mm512_min_pd(x, big);
-    xc = _mm512_mask_mov_pd(xc, _mm512_cmp_pd_mask(x, x, _CMP_UNORD_Q), x);
+    __m512d xc = _mm512_min_pd(x, big); /* NaN gives 40 here, x below */
     __m512d p = _mm512_mul_pd(xc, y0);
     __m512d e = _mm512_fmsub_pd(xc, y0, p); /* x y0 = p + e exactly */
     __m512d r = _mm512_add_pd(p, _mm512_fmadd_pd(xc, c, e));
     r = _mm512_mask_mul_pd(r, neg, r, s);
-    __mmask8 asis = _mm512_cmp_pd_mask(x, big, _CMP_GT_OQ) | _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ);
-    return _mm512_mask_mov_pd(r, asis, x); /* x > 40: x; x = -0: -0 (p + e gives +0) */
+    __mmask8 asis = _mm512_cmp_pd_mask(x, big, _CMP_NLE_UQ) | _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ);
+    return _mm512_mask_mov_pd(r, asis, x); /* x > 40, inf, NaN: x; x = -0: -0 (p + e gives +0) */
 }
 
-/* tanh x = sign(x) (-m / (2 + m)), m = expm1(-2|x|) = (eh - 1) + el (eh - 1 exact: eh is in
- * [0.5, 1] once |x| > 1/8); the quotient as above.  |x| <= 1/8: the odd Taylor polynomial
+/* tanh x = sign(x) (-m / (2 + m)), m = expm1(-2|x|) = e - 1 as the pair Fast2Sum(-1, eh)
+ * plus el (eh - 1 alone is not exact once eh < 1/2); the quotient as above.  |x| <= 1/8: the odd Taylor polynomial
  * x + x^3 P(x^2) instead (m would lose relative accuracy there): float to x^7 (remainder
  * 0.0219 x^9 < 2^-28 |x|), double to x^15 (0.00059 x^17 < 2^-58.7 |x|).  For |x| > 1/8,
  * |m| > 0.22, so the absolute error of e (2^-27.6 resp. 2^-56.4) is 2^-25.4 resp. 2^-54.4
