@@ -495,9 +495,11 @@ def test_torch_agreement():
                                     "softplus", "log_sigmoid", "log_sigmoid_grad",
                                     "softplus_grad"])
 def test_f32_fast_path_dense_vs_f64_kernel(kernel, isa):
-    """The float32 loops use a cheaper double evaluation (short exp, no double-double steps);
-    on a dense sweep of float bit patterns (every 4099th, all exponents, subnormals, +-inf,
-    NaN) they stay within 0.6 float ULP of the float64 kernel (itself ~2^-52 relative)."""
+    """The float32 loops use a cheaper double evaluation (short exp, no double-double steps)
+    or, on AVX-512, float arithmetic (kx512.h); on a dense sweep of float bit patterns (every
+    4099th, all exponents, subnormals, +-inf, NaN) they stay within 0.61 float ULP of the
+    float64 kernel (itself ~2^-52 relative; over all 2^32 inputs the AVX-512 tanh reaches
+    0.608, tools/check_f32_exhaustive.py)."""
     bits = np.arange(0, 2**32, 4099, dtype=np.uint64).astype(np.uint32)
     x = bits.view(np.float32)
     x = np.concatenate([x[~np.isnan(x)], np.float32([np.inf, -np.inf, np.nan, 0.0, -0.0])])
@@ -507,7 +509,7 @@ def test_f32_fast_path_dense_vs_f64_kernel(kernel, isa):
             got = getattr(U, kernel)(x, *[np.float32(v) for v in p])
             ref = getattr(U, kernel)(x.astype(np.float64), *[float(np.float32(v)) for v in p])
         assert got.dtype == np.float32
-        assert_ulp_close(got, ref, np.float32, 0.6, f"{kernel}{p} [{isa}]")
+        assert_ulp_close(got, ref, np.float32, 0.61, f"{kernel}{p} [{isa}]")
 
 
 def test_f32_float_arithmetic_blocks_with_tails_and_in_place(isa):
