@@ -238,16 +238,21 @@ KINLINE __m512d kx_tanh_dv(__m512d x)
     __m512d dl = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(two, dh), mh), ml);
     __m512d y0 = kx_div_d(_mm512_xor_pd(mh, sgn), _mm512_xor_pd(ml, sgn), dh, dl, &c);
     __m512d y = _mm512_add_pd(y0, c);
-    __m512d z = _mm512_mul_pd(ax, ax);
-    __m512d P = _mm512_fmadd_pd(_mm512_set1_pd(-929569.0 / 638512875.0), z,
-                                _mm512_set1_pd(21844.0 / 6081075.0));
-    P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(-1382.0 / 155925.0));
-    P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(62.0 / 2835.0));
-    P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(-17.0 / 315.0));
-    P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(2.0 / 15.0));
-    P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(-1.0 / 3.0));
-    __m512d ys = _mm512_fmadd_pd(_mm512_mul_pd(ax, z), P, ax);
-    y = _mm512_mask_mov_pd(y, _mm512_cmp_pd_mask(ax, _mm512_set1_pd(0.125), _CMP_LE_OQ), ys);
+    /* the polynomial only for vectors with a lane that needs it (measured, in cache: 13% faster
+     * on N(0, 4^2) data, 6% on N(0, 1), 1% slower on N(0, 0.3^2)) */
+    __mmask8 small = _mm512_cmp_pd_mask(ax, _mm512_set1_pd(0.125), _CMP_LE_OQ);
+    if (small) {
+        __m512d z = _mm512_mul_pd(ax, ax);
+        __m512d P = _mm512_fmadd_pd(_mm512_set1_pd(-929569.0 / 638512875.0), z,
+                                    _mm512_set1_pd(21844.0 / 6081075.0));
+        P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(-1382.0 / 155925.0));
+        P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(62.0 / 2835.0));
+        P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(-17.0 / 315.0));
+        P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(2.0 / 15.0));
+        P = _mm512_fmadd_pd(P, z, _mm512_set1_pd(-1.0 / 3.0));
+        __m512d ys = _mm512_fmadd_pd(_mm512_mul_pd(ax, z), P, ax);
+        y = _mm512_mask_mov_pd(y, small, ys);
+    }
     return _mm512_or_pd(y, _mm512_and_pd(x, sgn));
 }
 
