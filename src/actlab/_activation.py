@@ -26,6 +26,7 @@ import numpy as np
 __all__ = ["Activation", "AxisActivation", "as_float_array", "register", "get", "available"]
 
 _FLOAT_KINDS = {np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)}
+_NATIVE_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))  # == is False for byte-swapped
 
 
 def as_float_array(x: Any, name: str = "x") -> tuple[np.ndarray, np.dtype]:
@@ -33,6 +34,8 @@ def as_float_array(x: Any, name: str = "x") -> tuple[np.ndarray, np.dtype]:
 
     The returned array is native-endian; it may share memory with ``x`` (never written to).
     """
+    if type(x) is np.ndarray and x.dtype in _NATIVE_FLOATS:  # the common case, quickly
+        return x, x.dtype
     arr = np.asarray(x)
     dt = arr.dtype
     if dt.kind == "f":
@@ -146,9 +149,12 @@ class Activation(_Described):
         self._validate = validate
         self._kernel = kernel
         self._kernel_params = kernel_params
+        self._ufuncs: dict[str, Any] = {}  # kernel name -> ufunc (or None), looked up once
 
     # -- parameters ---------------------------------------------------------------
     def _params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        if not kwargs and self._validate is None:
+            return dict(self.params)
         unknown = set(kwargs) - set(self.params)
         if unknown:
             allowed = ", ".join(self.params) or "none"
@@ -166,12 +172,16 @@ class Activation(_Described):
     def _ufunc_for(self, which: str, p: dict[str, Any]):
         if self._kernel is None:
             return None
-        from actlab import _kernels  # local import: the extension is optional at import time
-
         kname = self._kernel
         if self.name == "gelu" and p.get("approximate") == "tanh":
             kname = "gelu_tanh"
-        return _kernels.get(kname if which == "value" else f"{kname}_{which}")
+        key = kname if which == "value" else f"{kname}_{which}"
+        try:
+            return self._ufuncs[key]
+        except KeyError:
+            from actlab import _kernels  # local import: the extension is optional at import time
+
+            return self._ufuncs.setdefault(key, _kernels.get(key))
 
     def _eval(self, which: str, fn: Callable, x: Any, out: Any, kwargs: dict[str, Any],
               kernel: bool = True):
