@@ -191,7 +191,8 @@ KINLINE __m512d kx_silu_dv(__m512d x)
     __m512d e = _mm512_fmsub_pd(xc, y0, p); /* x y0 = p + e exactly */
     __m512d r = _mm512_add_pd(p, _mm512_fmadd_pd(xc, c, e));
     r = _mm512_mask_mul_pd(r, neg, r, s);
-    __mmask8 asis = _mm512_cmp_pd_mask(x, big, _CMP_NLE_UQ) | _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ);
+    __mmask8 asis = _mm512_cmp_pd_mask(x, big, _CMP_NLE_UQ) |
+                    _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ);
     return _mm512_mask_mov_pd(r, asis, x); /* x > 40, inf, NaN: x; x = -0: -0 (p + e gives +0) */
 }
 
@@ -283,8 +284,9 @@ KINLINE __m512d kx_softplus_dv(__m512d x, __m512d th)
     q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.5));
     __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
     __m512d Th = _mm512_permutex2var_pd(t0, _mm512_castpd_si512(t), t1);
-    __m512d s2 = _mm512_castsi512_pd(_mm512_slli_epi64(
-        _mm512_add_epi64(_mm512_srli_epi64(_mm512_castpd_si512(t), 4), _mm512_set1_epi64(1023)), 52));
+    __m512i k4 = _mm512_srli_epi64(_mm512_castpd_si512(t), 4);
+    __m512d s2 = _mm512_castsi512_pd(
+        _mm512_slli_epi64(_mm512_add_epi64(k4, _mm512_set1_epi64(1023)), 52));
     __m512d e = _mm512_mul_pd(_mm512_fmadd_pd(Th, p, Th), s2); /* 2^k as in kx_exp_d */
     __m512d w = _mm512_min_pd(_mm512_add_pd(one, e), _mm512_set1_pd(0x1.fffffffffffffp+0));
     __m512i j = _mm512_srli_epi64(_mm512_castpd_si512(w), 48);
@@ -436,7 +438,7 @@ KINLINE __m512d kx_softplus_ddv(__m512d x, __m512d th)
         const VT lo = _mm512_set1_##SUF(LO);                                                \
         ptrdiff_t i = 0;                                                                    \
         if (n * (ptrdiff_t)sizeof(T) >= KX_NT_BYTES && (uintptr_t)y % sizeof(T) == 0) {     \
-            const ptrdiff_t head = (ptrdiff_t)((64 - ((uintptr_t)y & 63)) & 63) / (ptrdiff_t)sizeof(T); \
+            const ptrdiff_t head = (ptrdiff_t)(((64 - ((uintptr_t)y & 63)) & 63) / sizeof(T)); \
             KX_MASKED(T, VT, W, SUF, MT, VEC, SCALAR, head)                                 \
             i = head;                                                                       \
             KX_PAIRS(T, VT, W, SUF, MT, VEC, SCALAR, _mm512_stream_##SUF)                       \
