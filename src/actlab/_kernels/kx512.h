@@ -115,6 +115,16 @@ KINLINE __m512 kx_silu_fv(__m512 x)
     return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, big, _CMP_NLE_UQ), x);
 }
 
+/* 2^k, k = floor(m / 16), from the bits of the rounding shift t = 1.5 2^52 + m (valid for
+ * k >= -1022): (u >> 4) is 1.5 2^48 + floor(m / 16), whose constant part leaves the 12-bit
+ * exponent field when shifted (as kmath.h k_pow2_shifted) */
+KINLINE __m512d kx_pow2_d(__m512d t)
+{
+    __m512i k4 = _mm512_srli_epi64(_mm512_castpd_si512(t), 4);
+    __m512i e = _mm512_slli_epi64(_mm512_add_epi64(k4, _mm512_set1_epi64(1023)), 52);
+    return _mm512_castsi512_pd(e);
+}
+
 /* float64 exp(a) = *s (*wh + *wl) (normalised pair in [0.97, 2.1]), *s = 2^k, for a in
  * [-708, 0] (so k >= -1022 and 2^k is normal) */
 KINLINE void kx_exp_d(__m512d a, __m512d *wh, __m512d *wl, __m512d *s)
@@ -137,10 +147,7 @@ KINLINE void kx_exp_d(__m512d a, __m512d *wh, __m512d *wl, __m512d *s)
     __m512d lo = _mm512_fmadd_pd(Th, p, Tl);
     *wh = _mm512_add_pd(Th, lo);
     *wl = _mm512_add_pd(_mm512_sub_pd(Th, *wh), lo);
-    /* 2^k from the bits of t = 1.5 2^52 + m: (u >> 4) is 1.5 2^48 + floor(m / 16), whose
-     * constant part leaves the 12-bit exponent field when shifted (as k_pow2_shifted) */
-    *s = _mm512_castsi512_pd(_mm512_slli_epi64(
-        _mm512_add_epi64(_mm512_srli_epi64(ti, 4), _mm512_set1_epi64(1023)), 52));
+    *s = kx_pow2_d(t);
 }
 
 KINLINE __m512d kx_div_d(__m512d nh, __m512d nl, __m512d dh, __m512d dl, __m512d *corr)
@@ -284,10 +291,7 @@ KINLINE __m512d kx_softplus_dv(__m512d x, __m512d th)
     q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.5));
     __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
     __m512d Th = _mm512_permutex2var_pd(t0, _mm512_castpd_si512(t), t1);
-    __m512i k4 = _mm512_srli_epi64(_mm512_castpd_si512(t), 4);
-    __m512d s2 = _mm512_castsi512_pd(
-        _mm512_slli_epi64(_mm512_add_epi64(k4, _mm512_set1_epi64(1023)), 52));
-    __m512d e = _mm512_mul_pd(_mm512_fmadd_pd(Th, p, Th), s2); /* 2^k as in kx_exp_d */
+    __m512d e = _mm512_mul_pd(_mm512_fmadd_pd(Th, p, Th), kx_pow2_d(t));
     __m512d w = _mm512_min_pd(_mm512_add_pd(one, e), _mm512_set1_pd(0x1.fffffffffffffp+0));
     __m512i j = _mm512_srli_epi64(_mm512_castpd_si512(w), 48);
     __m512d R = _mm512_permutex2var_pd(r0, j, r1), G = _mm512_permutex2var_pd(g0, j, g1);
@@ -310,21 +314,8 @@ KINLINE __m512 kx_softplus_fv(__m512 x, __m512d th)
     return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
 }
 
-/* 1 when done: beta = 1 only (other betas keep the portable loop) */
-static int KV(kx_softplus_f)(const float *x, float *y, ptrdiff_t n, double beta, double thr)
-{
-    if (beta != 1.0)
-        return 0;
-    const __m512d th = _mm512_set1_pd(thr);
-    for (ptrdiff_t i = 0; i < n; i += 16) {
-        const ptrdiff_t m = n - i < 16 ? n - i : 16;
-        const __mmask16 k = (__mmask16)(m == 16 ? 0xFFFFu : (1u << m) - 1u);
-        _mm512_mask_storeu_ps(y + i, k, kx_softplus_fv(_mm512_maskz_loadu_ps(k, x + i), th));
-    }
-    return 1;
-}
 
-/* float64 softplus (beta = 1, any threshold), x >= -705 (the loop sends vectors with lower x
+/* float64 softplus (beta = 1, any threshold), x >= -705 (the loop sends lanes with lower x
  * to the portable kernel, whose results there are subnormal):
  *   e = exp(-|x|) = 2^k (wh + wl) within 2^-56.4 (kx_exp_d); 1 + e = W + Wl (Fast2Sum of 1 and
  *     eh = 2^k wh, plus el = 2^k wl; W kept below 2 by a min whose excess Wl absorbs);
@@ -461,6 +452,24 @@ KX_LOOP_D(silu, kx_silu_dv, k_silu, KX_D_LO)
 /* tanh covers every x (its range test, x < -inf, never fires) */
 KX_LOOP_F(tanh, kx_tanh_fv, k_tanh_lo, -__builtin_inff())
 KX_LOOP_D(tanh, kx_tanh_dv, k_tanh, -K_INF)
+
+/* softplus with beta = 1 (1 when done; other betas keep the portable loop).  The float32
+ * loop covers every x (its range test, x < -inf, never fires). */
+static int KV(kx_softplus_f)(const float *x, float *y, ptrdiff_t n, double beta, double thr)
+{
+    if (beta != 1.0)
+        return 0;
+    const __m512d th = _mm512_set1_pd(thr);
+    const __m512 lo = _mm512_set1_ps(-__builtin_inff());
+#define KX_SP_F(v) kx_softplus_fv(v, th)
+#define KX_SP_F1(v) k_softplus(v, 1.0, thr, 0)
+    ptrdiff_t i = 0;
+    KX_PAIRS(float, __m512, 16, ps, __mmask16, KX_SP_F, KX_SP_F1, _mm512_storeu_ps)
+    KX_MASKED(float, __m512, 16, ps, __mmask16, KX_SP_F, KX_SP_F1, n)
+#undef KX_SP_F
+#undef KX_SP_F1
+    return 1;
+}
 
 static int KV(kx_softplus_d)(const double *x, double *y, ptrdiff_t n, double beta, double thr)
 {
