@@ -165,6 +165,40 @@ def test_layouts(name):
         act(base, out=np.empty((2, 2)))
 
 
+@pytest.mark.parametrize("name", ["softplus", "leaky_relu", "elu", "sigmoid", "gelu"])
+def test_direct_call_path_equals_the_general_path(name):
+    """Calls without parameters on native float32/64 arrays go straight to the ufunc, with the
+    default parameters as 0-d arrays of the input's dtype: the same values as explicit
+    parameters (the general path), out= of the same dtype written in place, other out= dtypes,
+    shapes and changed parameters still through the general path."""
+    act = al.get(name)
+    assert act.ufunc is not None
+    rng = np.random.default_rng(4)
+    for dt in (np.float32, np.float64):
+        x = rng.normal(0, 8, (5, 60)).astype(dt)
+        explicit = act(x, **act.params)
+        first, again = act(x), act(x)  # the first call remembers the direct path
+        assert ("value", np.dtype(dt)) in act._direct
+        for r in (first, again, act(x[:, ::-2])[:, ::-1]):
+            assert r.dtype == dt
+        np.testing.assert_array_equal(again, explicit)
+        np.testing.assert_array_equal(act(x[:, ::-2]), explicit[:, ::-2])
+        out = np.empty_like(x)
+        assert act(x, out=out) is out
+        np.testing.assert_array_equal(out, explicit)
+        out16 = np.empty(x.shape, np.float16)
+        assert act(x, out=out16) is out16
+        np.testing.assert_array_equal(out16, explicit.astype(np.float16))
+        with pytest.raises(ValueError, match="shape"):
+            act(x, out=np.empty((5, 2), dt))
+        act.grad(x)
+        np.testing.assert_array_equal(act.grad(x), act.grad(x, **act.params))
+    if name == "softplus":  # a changed parameter after the direct calls
+        x = np.linspace(-5, 5, 11)
+        np.testing.assert_allclose(al.softplus(x, beta=2.0), np.logaddexp(0, 2 * x) / 2, rtol=1e-15)
+        np.testing.assert_array_equal(al.softplus(x, threshold=1.0)[x > 1], x[x > 1])
+
+
 def test_parameters_are_keywords_with_torch_defaults():
     assert al.leaky_relu.params == {"negative_slope": 0.01}
     assert al.softplus.params == {"beta": 1.0, "threshold": 20.0}

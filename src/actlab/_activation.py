@@ -150,6 +150,10 @@ class Activation(_Described):
         self._kernel = kernel
         self._kernel_params = kernel_params
         self._ufuncs: dict[str, Any] = {}  # kernel name -> ufunc (or None), looked up once
+        # (which, dtype) -> (ufunc, default parameters as 0-d arrays of that dtype): calls
+        # without parameters on native float32/64 arrays go straight to the ufunc (NumPy's
+        # conversion of Python-float parameters alone costs ~0.5 us each)
+        self._direct: dict[tuple[str, np.dtype], tuple[Any, tuple[np.ndarray, ...]]] = {}
 
     # -- parameters ---------------------------------------------------------------
     def _params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -185,11 +189,20 @@ class Activation(_Described):
 
     def _eval(self, which: str, fn: Callable, x: Any, out: Any, kwargs: dict[str, Any],
               kernel: bool = True):
+        if kernel and not kwargs and type(x) is np.ndarray and x.ndim:
+            direct = self._direct.get((which, x.dtype))
+            if direct is not None:
+                if out is None:
+                    return direct[0](x, *direct[1])
+                if type(out) is np.ndarray and out.dtype == x.dtype and out.shape == x.shape:
+                    return direct[0](x, *direct[1], out=out)
         p = self._params(kwargs)
         arr, out_dt = as_float_array(x)
         uf = self._ufunc_for(which, p) if kernel else None
         if uf is not None and out_dt != np.float16:
             extra = [p[k] for k in self._kernel_params]
+            if not kwargs and arr is x:  # a native float32/64 array: remember the direct call
+                self._direct[(which, out_dt)] = (uf, tuple(np.array(v, out_dt) for v in extra))
             if out is not None:
                 _check_out(out, arr.shape, out_dt)
                 return uf(arr, *extra, out=out, casting="same_kind")

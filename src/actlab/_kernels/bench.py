@@ -156,7 +156,9 @@ def run(sizes=FULL_SIZES, dtypes=(np.float32, np.float64), print_fn=print) -> li
             for name in ["sigmoid", "tanh", "silu", "softplus", "sigmoid_grad", "tanh_grad",
                          "silu_grad", "softplus_grad"]:
                 uf = getattr(U, name)
-                args = extra.get(name, ())
+                # parameters as 0-d arrays of the input's dtype, as actlab.softplus(x) passes
+                # its defaults (Python floats would add NumPy's conversion, ~0.3 us each)
+                args = tuple(np.array(v, dt) for v in extra.get(name, ()))
                 sc = None
                 if special is not None and name == "sigmoid":
                     sc = lambda: special.expit(x, out=y)  # noqa: E731
