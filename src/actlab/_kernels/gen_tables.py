@@ -60,7 +60,8 @@ def softplus_f32_table(deg: int = 5, nodes: int = 80):
             fixed: list = []
             while len(fixed) < deg:
                 k0 = len(fixed) + 1
-                A = mp.matrix([[d ** (k0 + k) / y for k in range(deg - k0 + 1)] for d, y in zip(ds, ys)])
+                A = mp.matrix([[d ** (k0 + k) / y for k in range(deg - k0 + 1)]
+                               for d, y in zip(ds, ys)])
                 b = mp.matrix([(y - c0 - sum(cf * d ** (i + 1) for i, cf in enumerate(fixed))) / y
                                for d, y in zip(ds, ys)])
                 sol = mp.lu_solve(A.T * A, A.T * b)
@@ -73,7 +74,8 @@ def softplus_f32_table(deg: int = 5, nodes: int = 80):
             for k in range(401):
                 d = -h + 2 * h * k / 400
                 y = g(c + d)
-                worst = max(worst, abs(c0 + sum(cf * d ** (i + 1) for i, cf in enumerate(fixed)) - y) / y)
+                p = c0 + sum(cf * d ** (i + 1) for i, cf in enumerate(fixed))
+                worst = max(worst, abs(p - y) / y)
     return rows, float(worst)
 
 

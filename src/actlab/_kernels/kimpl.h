@@ -32,7 +32,7 @@
  * Zen 4 (whose 512-bit units are double-pumped, so 16 float lanes only pay when the
  * float-float steps cost less than half the double ones); silu measured 5% faster.
  * The AVX-512 variant replaces both with the intrinsics loops of kx512.h (table exp read by
- * permutes, vrcp14 instead of the division; 2x faster for float32 sigmoid and silu). */
+ * permutes, 2^k from integer bits; 2x faster for float32 sigmoid and silu). */
 #if defined(K_X512)
 /* AVX-512: sigmoid, silu and tanh of both dtypes (softplus: KT_FAST below) through the
  * intrinsics loops of kx512.h */

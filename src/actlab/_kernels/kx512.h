@@ -3,13 +3,12 @@
  * Included by kimpl.h in the AVX-512 variant only (kern_avx512.c defines K_X512); the other
  * variants and other architectures keep the portable loops of kimpl.h.  Why intrinsics:
  * the exponential below reads a 16-entry table of 2^(j/16) with one in-register permute
- * (vpermps / vpermt2pd) where the compiler would emit a gather, replaces the division by
- * vrcp14 and one Newton step (the remainder correction makes up the missing bits), and
- * scales by 2^k built from integer bits; float32 runs in float arithmetic, 16 lanes per vector.
- * Measured on Zen 4, in cache, one thread, ns per element (portable AVX-512 loops before):
- * float32 sigmoid 0.48-0.55 (1.0), silu 0.55-0.61 (0.92), tanh 0.67-0.74 (1.03), softplus
- * 0.46-0.71 (2.4; 1.3 with the earlier double-arithmetic intrinsics); float64 sigmoid 1.05-1.3 (1.85), silu 1.3-1.4 (2.1), tanh 1.5-1.7 (2.4),
- * softplus 2.8 (5.4).
+ * (vpermps / vpermt2pd) where the compiler would emit a gather, scales by 2^k built from
+ * integer bits, and scales the quotient's remainder correction by vrcp14; float32 runs in
+ * float arithmetic, 16 lanes per vector.  Measured on Zen 4, in cache, one thread, ns per
+ * element (portable AVX-512 loops before): float32 sigmoid 0.50-0.55 (1.0), silu 0.56-0.61
+ * (0.92), tanh 0.69-0.74 (1.03), softplus 0.46-0.71 (2.4); float64 sigmoid 1.05-1.2 (1.85),
+ * silu 1.3-1.4 (2.1), tanh 1.4-1.7 (2.4), softplus 2.8 (5.4).
  *
  * Exponential, e = exp(a) for a = -|x| <= 0 (clamped at -80 for float, -708 for double):
  *   m = round(a 16/ln2) from the rounding shift t = a 16/ln2 + 1.5 2^23 (2^52), j = m mod 16
@@ -25,15 +24,15 @@
  *   normalised pair wh + wl (exact), and e = 2^k (wh + wl).
  *   Relative error of e: float <= 2^-27.6, double <= 2^-56.4.
  * Sigmoid, as in kmath.h / kfuncs.h: d = 1 + e = dh + dl (Fast2Sum plus the low part),
- *   sigma = (x < 0 ? wh + wl : 1) / d (times 2^k for x < 0): y0 = n inv with inv = vrcp14(dh)
- *   refined once by Newton (2^-28 relative; float: ~1 ulp), remainder n - y0 d by fma
- *   (rounding 2^-24 resp. 2^-53 of a remainder of ~2^-22 resp. 2^-28), corr = rem inv, result
- *   y0 + corr rounded once.  The error of e is damped by 1/(1 + e) <= 1 (x < 0) or e/(1 + e)
- *   <= 1/2 (x >= 0); the remainder steps add <= 4 2^-28.6 (float) resp. 2^-56 (double, the
- *   relative error of inv times |corr| <= 2^-28).  Bounds before the final rounding: float
- *   2^-26 relative (0.25 ULP), double 2^-55.6 (0.2 ULP).  Measured: float32 over all 2^32
- *   inputs (tools/check_f32_exhaustive.py) 0.545 ULP, silu 0.556; float64 on 2^24 random
- *   points 0.57 ULP; the test suite's sweeps hold them to the issue's 1.0.
+ *   sigma = (x < 0 ? wh + wl : 1) / d (times 2^k for x < 0): y0 = n / dh rounded (one
+ *   division: it overlaps the FMAs, and vrcp14 plus a Newton step measured 2-3% slower), the
+ *   remainder n - y0 dh exact by fma, plus nl - y0 dl (roundings 2^-24 resp. 2^-53 of a
+ *   remainder of ~ulp(y0)), corr = rem vrcp14(dh) (2^-14 of corr), result y0 + corr rounded
+ *   once.  The error of e is damped by 1/(1 + e) <= 1 (x < 0) or e/(1 + e) <= 1/2 (x >= 0);
+ *   the remainder steps add < 2^-36 (float) resp. 2^-65 (double) relative.  Bounds before the
+ *   final rounding: float 2^-26 relative (0.25 ULP), double 2^-55.6 (0.2 ULP).  Measured:
+ *   float32 over all 2^32 inputs (tools/check_f32_exhaustive.py), see the README; float64 on
+ *   2^24 random points 0.57 ULP; the test suite's sweeps hold them to the issue's 1.0.
  * silu = x sigma (times 2^k for x < 0): float fma(x, y0, x corr); double: x y0 as an exact
  *   two-product plus x corr; x > 40, +inf and NaN return x.
  * Lanes below the range (float x < -80: sigma's subnormal tail; double x < -705) are
@@ -69,17 +68,14 @@ KINLINE void kx_exp_f(__m512 a, __m512 *eh, __m512 *el)
     *el = _mm512_mul_ps(wl, s);
 }
 
-/* (nh + nl) / (dh + dl) = y0 + *corr: inv = vrcp14(dh) and one Newton step, the remainder
- * by fma (see the header comment) */
+/* (nh + nl) / (dh + dl) = y0 + *corr: y0 = nh / dh, the remainder by fma, scaled by vrcp14
+ * (see the header comment) */
 KINLINE __m512 kx_div_f(__m512 nh, __m512 nl, __m512 dh, __m512 dl, __m512 *corr)
 {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    __m512 i0 = _mm512_rcp14_ps(dh);
-    __m512 inv = _mm512_fmadd_ps(i0, _mm512_fnmadd_ps(dh, i0, one), i0);
-    __m512 y0 = _mm512_mul_ps(nh, inv);
+    __m512 y0 = _mm512_div_ps(nh, dh);
     __m512 rem = _mm512_add_ps(_mm512_fnmadd_ps(y0, dh, nh), nl);
     rem = _mm512_fnmadd_ps(y0, dl, rem);
-    *corr = _mm512_mul_ps(rem, inv);
+    *corr = _mm512_mul_ps(rem, _mm512_rcp14_ps(dh));
     return y0;
 }
 
@@ -152,13 +148,10 @@ KINLINE void kx_exp_d(__m512d a, __m512d *wh, __m512d *wl, __m512d *s)
 
 KINLINE __m512d kx_div_d(__m512d nh, __m512d nl, __m512d dh, __m512d dl, __m512d *corr)
 {
-    const __m512d one = _mm512_set1_pd(1.0);
-    __m512d i0 = _mm512_rcp14_pd(dh);
-    __m512d inv = _mm512_fmadd_pd(i0, _mm512_fnmadd_pd(dh, i0, one), i0);
-    __m512d y0 = _mm512_mul_pd(nh, inv);
+    __m512d y0 = _mm512_div_pd(nh, dh);
     __m512d rem = _mm512_add_pd(_mm512_fnmadd_pd(y0, dh, nh), nl);
     rem = _mm512_fnmadd_pd(y0, dl, rem);
-    *corr = _mm512_mul_pd(rem, inv);
+    *corr = _mm512_mul_pd(rem, _mm512_rcp14_pd(dh));
     return y0;
 }
 
@@ -283,7 +276,8 @@ KINLINE __m512d kx_tanh_dv(__m512d x)
  *     N(0, 2^2) data, 0.71 on N(0, 4^2), where half the vectors have a lane beyond 7.875).
  *   x where x > threshold (thf: the largest float <= threshold, the same test for float x).
  * Over all 2^32 inputs: see tools/check_f32_exhaustive.py (README). */
-#define KX_SPF_TAB(r) _mm512_permutex2var_ps(_mm512_loadu_ps(k_xsp_f[r]), ix, _mm512_loadu_ps(k_xsp_f[r] + 16))
+#define KX_SPF_TAB(r)                                                                        \
+    _mm512_permutex2var_ps(_mm512_loadu_ps(k_xsp_f[r]), ix, _mm512_loadu_ps(k_xsp_f[r] + 16))
 KINLINE __m512 kx_softplus_fv(__m512 x, __m512 thf)
 {
     const __m512 zero = _mm512_setzero_ps(), shift = _mm512_set1_ps(0x1.8p23f);
