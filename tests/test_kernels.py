@@ -610,15 +610,16 @@ def test_kx512_vectors_with_tails_in_place_and_offsets(dt, isa):
 
 @pytest.mark.parametrize("dt", [np.float64, np.float32], ids=["f64", "f32"])
 def test_kx512_softplus_edges_thresholds_in_place(dt, isa):
-    """softplus (beta = 1) on AVX-512: float64 goes through a 16-entry log table (boundaries
-    1 + e = 1 + j/16, i.e. x = +-log(j/16)); float32 through 32 polynomials in |x| (boundaries
-    |x| = j/4 + 1/8, ties included) up to |x| = 7.875 and an exponential beyond, whose lanes
-    below -80 take the portable path (float64: below -705).  Also tiny e (x down to -110 /
-    -745), the threshold (any scalar, also negative), specials, in place and at every
-    remainder length; all within 1 ULP of mpmath / of the base variant."""
+    """softplus (beta = 1) on AVX-512 goes through polynomials in |x| -- float32: 32 with
+    boundaries |x| = j/4 + 1/8 up to 7.875, float64: 16 with boundaries j/2 + 1/4 up to 7.75
+    (ties included) -- and an exponential beyond, whose lanes below -80 (float64: -705) take
+    the portable path.  Also the portable loops' log-table boundaries (x = +-log(j/16)), tiny e
+    (x down to -110 / -745), the threshold (any scalar, also negative), specials, in place and
+    at every remainder length; all within 0.6 (float32) / 1 ULP of mpmath, 1 ULP of the base
+    variant."""
     j = np.arange(1, 17)
     b = np.log(j / 16.0).astype(dt)
-    edges = (np.arange(0, 33) / 4 + 0.125).astype(dt)  # the float32 polynomials' boundaries
+    edges = np.concatenate([np.arange(0, 33) / 4 + 0.125, np.arange(0, 17) / 2 + 0.25]).astype(dt)
     x = np.concatenate([b, -b, edges, -edges, np.array(
         [-20.16, -22.24, -30.0, -36.77, -79.9, -80.0, -80.1, -87.0, -103.0, -104.5, -110.0,
          -200.0, -704.9, -705.1, -708.5, -740.0, 0.0, 1e-30, 1e-8, 19.99, 20.0, 20.01], dtype=dt)])

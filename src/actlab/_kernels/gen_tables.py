@@ -4,8 +4,8 @@ header by hand).  Run from the repository root:  .venv/bin/python src/actlab/_ke
 * double-double constants (ln 2, 2 sqrt(2/pi), ...) from mpmath at 200 bits;
 * ``erfcx(u / sqrt 2) * (K + u)`` on u in [0, UMAX] as a Chebyshev series in
   ``Y = (u - K) / (u + K)`` (relative error ~1e-19, far below a double's half ULP);
-* the exp / log tables of the AVX-512 loops (kx512.h) and the 32 polynomials of their float32
-  softplus (least squares in relative error, coefficients rounded one at a time);
+* the exp tables of the AVX-512 loops (kx512.h) and the polynomials of their softplus (least
+  squares in relative error, coefficients rounded one at a time);
 * the Taylor series of f' around its roots, taken from :mod:`actlab._roots` (one source for
   both the NumPy reference and the kernels).
 """
@@ -38,23 +38,24 @@ def dd(v) -> tuple[str, str]:
     return hx(hi), hx(v - mp.mpf(hi))
 
 
-def softplus_f32_table(deg: int = 5, nodes: int = 80):
-    """Rows c0h, c0l, c1..c5 (floats) of the AVX-512 float32 softplus (kx512.h): for j = 0..31,
-    g(j/4 + d) = log1p(exp(-(j/4 + d))) ~ c0h + c0l + c1 d + ... + c5 d^5 on |d| <= 1/8.
-    c0h + c0l = g(j/4) to 2^-48; c1..c5 by least squares in relative error at Chebyshev nodes,
-    rounded to float one at a time from c1 up, each refit of the rest absorbing the rounding of
-    the ones before.  Returns the rows and the largest relative error of the rounded polynomial
-    (exact arithmetic, 401 points per interval)."""
-    with mp.workprec(120):
-        h = mp.mpf(1) / 8
+def softplus_table(count: int, h, deg: int, rnd, nodes: int, prec: int):
+    """Rows c0h, c0l, c1..c_deg of the AVX-512 softplus polynomials (kx512.h): for j = 0 ..
+    count-1, g(2 h j + d) = log1p(exp(-(2 h j + d))) ~ c0h + c0l + c1 d + ... on |d| <= h, the
+    coefficients rounded by rnd (to float or double).  c0h + c0l = g(2 h j) as a pair; c1, c2, ...
+    by least squares in relative error at Chebyshev nodes, rounded one at a time from c1 up, each
+    refit of the rest absorbing the rounding of the ones before.  Returns the rows and the
+    largest relative error of the rounded polynomial (exact arithmetic, 401 points per interval)."""
+    with mp.workprec(prec):
+        h = mp.mpf(h)
         ds = [h * mp.cos(mp.pi * (k + mp.mpf(1) / 2) / nodes) for k in range(nodes)]
         rows = [[] for _ in range(deg + 2)]
         worst = mp.mpf(0)
+
         def g(a):
             return mp.log1p(mp.exp(-a))
 
-        for j in range(32):
-            c = mp.mpf(j) / 4
+        for j in range(count):
+            c = 2 * h * j
             c0 = g(c)
             ys = [g(c + d) for d in ds]
             fixed: list = []
@@ -65,10 +66,10 @@ def softplus_f32_table(deg: int = 5, nodes: int = 80):
                 b = mp.matrix([(y - c0 - sum(cf * d ** (i + 1) for i, cf in enumerate(fixed))) / y
                                for d, y in zip(ds, ys)])
                 sol = mp.lu_solve(A.T * A, A.T * b)
-                fixed.append(mp.mpf(f32(sol[0])))
-            c0h = f32(c0)
+                fixed.append(mp.mpf(rnd(sol[0])))
+            c0h = rnd(c0)
             rows[0].append(c0h)
-            rows[1].append(f32(c0 - mp.mpf(c0h)))
+            rows[1].append(rnd(c0 - mp.mpf(c0h)))
             for i, cf in enumerate(fixed):
                 rows[2 + i].append(float(cf))
             for k in range(401):
@@ -155,22 +156,19 @@ def main() -> None:
               f"#define K_X16F_L1 {hx(l1f)}f", f"#define K_X16F_L2 {hx(l2f)}f",
               "static const float k_x16f_th[16] = {" + ", ".join(hx(v) + "f" for v in thf) + "};",
               "static const float k_x16f_tl[16] = {" + ", ".join(hx(v) + "f" for v in tlf) + "};"]
-    # log tables of the AVX-512 float64 softplus (kx512.h): r_j = 1/(1 + j/16) rounded to
-    # double and -log(r_j) of that rounded value as a double-double (so that log(w) = -log(r_j) + log1p(w r_j - 1)
-    # holds exactly)
-    lr = [float(1 / (1 + mp.mpf(j) / 16)) for j in range(16)]
-    lines += ["static const double k_x16_lr[16] = {" + ", ".join(hx(v) for v in lr) + "};",
-              "static const double k_x16_lt[16] = {"
-              + ", ".join(hx(-mp.log(mp.mpf(v))) for v in lr) + "};",
-              "static const double k_x16_ltl[16] = {"
-              + ", ".join(hx(-mp.log(mp.mpf(v)) - mp.mpf(float(-mp.log(mp.mpf(v))))) for v in lr) + "};"]
-    # float32 softplus of the AVX-512 loops (kx512.h): log1p(exp(-a)) on a = j/4 + d, |d| <= 1/8
-    sp, sp_err = softplus_f32_table()
-    assert sp_err < 2.0**-29, sp_err
-    lines.append(f"/* rows c0h, c0l, c1..c5; relative error of the polynomial {sp_err:.2g} */")
-    lines.append("static const float k_xsp_f[7][32] = {")
-    lines += ["    {" + ", ".join(hx(v) + "f" for v in row) + "}," for row in sp]
-    lines.append("};")
+    # softplus of the AVX-512 loops (kx512.h): log1p(exp(-a)) by polynomials in a = c_j + d,
+    # float32: 32 of degree 5 on c_j = j/4, |d| <= 1/8; float64: 16 of degree 12 on c_j = j/2,
+    # |d| <= 1/4
+    for name, ctype, count, h, deg, rnd, bound, prec in [
+            ("k_xsp_f", "float", 32, mp.mpf(1) / 8, 5, f32, 2.0**-29, 120),
+            ("k_xsp_d", "double", 16, mp.mpf(1) / 4, 12, float, 2.0**-58, 200)]:
+        sp, sp_err = softplus_table(count, h, deg, rnd, nodes=4 * deg + 60, prec=prec)
+        assert sp_err < bound, (name, sp_err)
+        suf = "f" if ctype == "float" else ""
+        lines.append(f"/* rows c0h, c0l, c1..c{deg}; relative error of the polynomials {sp_err:.2g} */")
+        lines.append(f"static const {ctype} {name}[{deg + 2}][{count}] = {{")
+        lines += ["    {" + ", ".join(hx(v) + suf for v in row) + "}," for row in sp]
+        lines.append("};")
     c, ta, tb = erfcx_cheb()
     lines += ["", f"#define K_ERFCX_TA {dd(ta)[0]}", f"#define K_ERFCX_TA_L {dd(ta)[1]}",
               f"#define K_ERFCX_TB {dd(tb)[0]}", f"#define K_ERFCX_TB_L {dd(tb)[1]}",
