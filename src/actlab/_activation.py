@@ -19,6 +19,7 @@ dtype policy
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -114,7 +115,8 @@ class _Described:
         self.max_grad = max_grad
         self.formula = formula
         self.grad_formula = grad_formula
-        self.params: dict[str, Any] = dict(params)
+        # read-only: the defaults are also cached per dtype by Activation (the direct call path)
+        self.params: Mapping[str, Any] = MappingProxyType(dict(params))
         self.smooth = smooth
         self.saturating = saturating
         self.__doc__ = doc
