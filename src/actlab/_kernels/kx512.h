@@ -276,6 +276,22 @@ KINLINE __m512d kx_tanh_dv(__m512d x)
  *     N(0, 2^2) data, 0.71 on N(0, 4^2), where half the vectors have a lane beyond 7.875).
  *   x where x > threshold (thf: the largest float <= threshold, the same test for float x).
  * Over all 2^32 inputs: see tools/check_f32_exhaustive.py (README). */
+/* y = xp + c0h + c0l + d c1 + d^2 Q with one final rounding (both softplus loops):
+ * d c1 = ph + pl exactly (fma); xp + c0h = s + e by 2Sum; s + ph = u + v by Fast2Sum (|ph| <
+ * c0h <= s); y = u + (v + (e + (pl + c0l + d^2 Q))) */
+#define KX_SP_SUM(VT, SUF, xp, d, c0h, c0l, c1, Q, y)                                        \
+    do {                                                                                    \
+        VT c0_ = (c0h), c1_ = (c1);                                                         \
+        VT ph_ = _mm512_mul_##SUF(d, c1_);                                                  \
+        VT pl_ = _mm512_fmsub_##SUF(d, c1_, ph_);                                           \
+        VT lo_ = _mm512_fmadd_##SUF(_mm512_mul_##SUF(d, d), Q, _mm512_add_##SUF(pl_, c0l)); \
+        VT s_ = _mm512_add_##SUF(xp, c0_), bb_ = _mm512_sub_##SUF(s_, xp);                  \
+        VT e_ = _mm512_add_##SUF(_mm512_sub_##SUF(xp, _mm512_sub_##SUF(s_, bb_)),           \
+                                 _mm512_sub_##SUF(c0_, bb_));                               \
+        VT u_ = _mm512_add_##SUF(s_, ph_);                                                  \
+        VT v_ = _mm512_add_##SUF(_mm512_sub_##SUF(s_, u_), ph_);                            \
+        (y) = _mm512_add_##SUF(u_, _mm512_add_##SUF(v_, _mm512_add_##SUF(e_, lo_)));        \
+    } while (0)
 #define KX_SPF_TAB(r)                                                                        \
     _mm512_permutex2var_ps(_mm512_loadu_ps(k_xsp_f[r]), ix, _mm512_loadu_ps(k_xsp_f[r] + 16))
 KINLINE __m512 kx_softplus_fv(__m512 x, __m512 thf)
@@ -289,16 +305,8 @@ KINLINE __m512 kx_softplus_fv(__m512 x, __m512 thf)
     __m512 Q = _mm512_fmadd_ps(KX_SPF_TAB(6), d, KX_SPF_TAB(5));
     Q = _mm512_fmadd_ps(Q, d, KX_SPF_TAB(4));
     Q = _mm512_fmadd_ps(Q, d, KX_SPF_TAB(3));
-    __m512 c1 = KX_SPF_TAB(2), c0 = KX_SPF_TAB(0);
-    __m512 ph = _mm512_mul_ps(d, c1);
-    __m512 pl = _mm512_fmsub_ps(d, c1, ph); /* d c1 = ph + pl exactly */
-    __m512 lo = _mm512_fmadd_ps(_mm512_mul_ps(d, d), Q, _mm512_add_ps(pl, KX_SPF_TAB(1)));
-    __m512 s = _mm512_add_ps(xp, c0); /* 2Sum(xp, c0) */
-    __m512 bb = _mm512_sub_ps(s, xp);
-    __m512 e = _mm512_add_ps(_mm512_sub_ps(xp, _mm512_sub_ps(s, bb)), _mm512_sub_ps(c0, bb));
-    __m512 u = _mm512_add_ps(s, ph); /* Fast2Sum(s, ph): |ph| < 0.134 c0 <= s */
-    __m512 v = _mm512_add_ps(_mm512_sub_ps(s, u), ph);
-    __m512 y = _mm512_add_ps(u, _mm512_add_ps(v, _mm512_add_ps(e, lo)));
+    __m512 y;
+    KX_SP_SUM(__m512, ps, xp, d, KX_SPF_TAB(0), KX_SPF_TAB(1), KX_SPF_TAB(2), Q, y);
     __mmask16 far = _mm512_cmp_ps_mask(a, _mm512_set1_ps(7.875f), _CMP_NLT_UQ);
     if (far) {
         __m512 eh, el;
@@ -346,16 +354,8 @@ KINLINE __m512d kx_softplus_dv(__m512d x, __m512d th)
     Q = _mm512_fmadd_pd(Q, d, KX_SPD_TAB(5));
     Q = _mm512_fmadd_pd(Q, d, KX_SPD_TAB(4));
     Q = _mm512_fmadd_pd(Q, d, KX_SPD_TAB(3));
-    __m512d c1 = KX_SPD_TAB(2), c0 = KX_SPD_TAB(0);
-    __m512d ph = _mm512_mul_pd(d, c1);
-    __m512d pl = _mm512_fmsub_pd(d, c1, ph); /* d c1 = ph + pl exactly */
-    __m512d lo = _mm512_fmadd_pd(_mm512_mul_pd(d, d), Q, _mm512_add_pd(pl, KX_SPD_TAB(1)));
-    __m512d s = _mm512_add_pd(xp, c0); /* 2Sum(xp, c0) */
-    __m512d bb = _mm512_sub_pd(s, xp);
-    __m512d e = _mm512_add_pd(_mm512_sub_pd(xp, _mm512_sub_pd(s, bb)), _mm512_sub_pd(c0, bb));
-    __m512d u = _mm512_add_pd(s, ph); /* Fast2Sum(s, ph) */
-    __m512d v = _mm512_add_pd(_mm512_sub_pd(s, u), ph);
-    __m512d y = _mm512_add_pd(u, _mm512_add_pd(v, _mm512_add_pd(e, lo)));
+    __m512d y;
+    KX_SP_SUM(__m512d, pd, xp, d, KX_SPD_TAB(0), KX_SPD_TAB(1), KX_SPD_TAB(2), Q, y);
     __mmask8 far = _mm512_cmp_pd_mask(a, _mm512_set1_pd(7.75), _CMP_NLT_UQ);
     if (far) {
         __m512d wh, wl, s2;
