@@ -497,9 +497,9 @@ def test_torch_agreement():
 def test_f32_fast_path_dense_vs_f64_kernel(kernel, isa):
     """The float32 loops use a cheaper double evaluation (short exp, no double-double steps)
     or, on AVX-512, float arithmetic (kx512.h); on a dense sweep of float bit patterns (every
-    4099th, all exponents, subnormals, +-inf, NaN) they stay within 0.61 float ULP of the
+    4099th, all exponents, subnormals, +-inf, NaN) they stay within 0.58 float ULP of the
     float64 kernel (itself ~2^-52 relative; over all 2^32 inputs the AVX-512 tanh reaches
-    0.608, tools/check_f32_exhaustive.py)."""
+    0.573, tools/check_f32_exhaustive.py)."""
     bits = np.arange(0, 2**32, 4099, dtype=np.uint64).astype(np.uint32)
     x = bits.view(np.float32)
     x = np.concatenate([x[~np.isnan(x)], np.float32([np.inf, -np.inf, np.nan, 0.0, -0.0])])
@@ -509,7 +509,7 @@ def test_f32_fast_path_dense_vs_f64_kernel(kernel, isa):
             got = getattr(U, kernel)(x, *[np.float32(v) for v in p])
             ref = getattr(U, kernel)(x.astype(np.float64), *[float(np.float32(v)) for v in p])
         assert got.dtype == np.float32
-        assert_ulp_close(got, ref, np.float32, 0.61, f"{kernel}{p} [{isa}]")
+        assert_ulp_close(got, ref, np.float32, 0.58, f"{kernel}{p} [{isa}]")
 
 
 def test_f32_float_arithmetic_blocks_with_tails_and_in_place(isa):
@@ -552,13 +552,15 @@ _KX512_LOOPS = [("sigmoid", U.sigmoid), ("silu", U.silu), ("tanh", U.tanh),
 
 def _kx512_edges(name: str, dt) -> np.ndarray:
     """Where the intrinsics loops of kx512.h switch: the 16-entry exp table's boundaries
-    (-|x| or -2|x| = m ln2/16 +- a few ulps), tanh's polynomial threshold 1/8, the clamps
-    (float -80 / -86, double -705 / -708, tanh's saturation), silu's x > 40, +-0, subnormals."""
+    (-|x| or -2|x| = m ln2/16 +- a few ulps), float64 tanh's polynomial threshold 1/8, float32
+    tanh's polynomial boundaries |x| = 5j/16 + 5/32 and its saturation at 9.75, the clamps
+    (float -80 / -86, double -705 / -708), silu's x > 40, +-0, subnormals."""
     dt = np.dtype(dt)
     scale = 0.5 if name == "tanh" else 1.0
     m = np.arange(0, 40)
     b = (m * np.log(2) / 16 * scale).astype(dt)
-    pts = [b, -b, np.float32([0.125, 0.0625, 40.0, 10.0, 20.0, 9.0, 19.0]).astype(dt)]
+    pts = [b, -b, np.float32([0.125, 0.0625, 40.0, 10.0, 20.0, 9.0, 19.0, 9.75]).astype(dt),
+           (np.arange(0, 33) * 0.3125 + 0.15625).astype(dt)]
     lo = [-80.0, -86.0, -87.3, -88.0] if dt == np.float32 else [-705.0, -708.0, -709.0]
     pts.append(np.array(lo, dtype=dt))
     pts.append(np.array([np.finfo(dt).smallest_subnormal, np.finfo(dt).tiny, 1e-30], dtype=dt))

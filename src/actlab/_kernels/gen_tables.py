@@ -4,8 +4,8 @@ header by hand).  Run from the repository root:  .venv/bin/python src/actlab/_ke
 * double-double constants (ln 2, 2 sqrt(2/pi), ...) from mpmath at 200 bits;
 * ``erfcx(u / sqrt 2) * (K + u)`` on u in [0, UMAX] as a Chebyshev series in
   ``Y = (u - K) / (u + K)`` (relative error ~1e-19, far below a double's half ULP);
-* the exp tables of the AVX-512 loops (kx512.h) and the polynomials of their softplus (least
-  squares in relative error, coefficients rounded one at a time);
+* the exp tables of the AVX-512 loops (kx512.h) and the polynomials of their softplus and
+  float32 tanh (least squares in relative error, coefficients rounded one at a time);
 * the Taylor series of f' around its roots, taken from :mod:`actlab._roots` (one source for
   both the NumPy reference and the kernels).
 """
@@ -38,24 +38,23 @@ def dd(v) -> tuple[str, str]:
     return hx(hi), hx(v - mp.mpf(hi))
 
 
-def softplus_table(count: int, h, deg: int, rnd, nodes: int, prec: int):
-    """Rows c0h, c0l, c1..c_deg of the AVX-512 softplus polynomials (kx512.h): for j = 0 ..
-    count-1, g(2 h j + d) = log1p(exp(-(2 h j + d))) ~ c0h + c0l + c1 d + ... on |d| <= h, the
-    coefficients rounded by rnd (to float or double).  c0h + c0l = g(2 h j) as a pair; c1, c2, ...
-    by least squares in relative error at Chebyshev nodes, rounded one at a time from c1 up, each
-    refit of the rest absorbing the rounding of the ones before.  Returns the rows and the
-    largest relative error of the rounded polynomial (exact arithmetic, 401 points per interval)."""
+def poly_table(g, count: int, step, h, deg: int, rnd, nodes: int, prec: int):
+    """Rows c0h, c0l, c1..c_deg of the AVX-512 polynomial tables (kx512.h): for j = 0 ..
+    count-1, g(c + d) ~ c0h + c0l + c1 d + ... on |d| <= h around c = step j, the coefficients
+    rounded by rnd (to float or double).  c0h + c0l = g(c) as a pair; c1, c2, ... by least
+    squares in relative error at Chebyshev nodes, rounded one at a time from c1 up, each refit
+    of the rest absorbing the rounding of the ones before.  Returns the rows and the largest
+    relative error of the rounded polynomials (exact arithmetic, 401 points per interval)."""
     with mp.workprec(prec):
-        h = mp.mpf(h)
-        ds = [h * mp.cos(mp.pi * (k + mp.mpf(1) / 2) / nodes) for k in range(nodes)]
+        h, step = mp.mpf(h), mp.mpf(step)
         rows = [[] for _ in range(deg + 2)]
         worst = mp.mpf(0)
-
-        def g(a):
-            return mp.log1p(mp.exp(-a))
-
         for j in range(count):
-            c = 2 * h * j
+            c = step * j
+            ds = [h * mp.cos(mp.pi * (k + mp.mpf(1) / 2) / nodes) for k in range(nodes)]
+            odd0 = c == 0 and g(mp.mpf(0)) == 0  # tanh at 0: d = |x| >= 0 only, g(0) = 0
+            if odd0:
+                ds = [abs(d) for d in ds]
             c0 = g(c)
             ys = [g(c + d) for d in ds]
             fixed: list = []
@@ -73,7 +72,7 @@ def softplus_table(count: int, h, deg: int, rnd, nodes: int, prec: int):
             for i, cf in enumerate(fixed):
                 rows[2 + i].append(float(cf))
             for k in range(401):
-                d = -h + 2 * h * k / 400
+                d = h * (k + 1) / 401 if odd0 else -h + 2 * h * k / 400
                 y = g(c + d)
                 p = c0 + sum(cf * d ** (i + 1) for i, cf in enumerate(fixed))
                 worst = max(worst, abs(p - y) / y)
@@ -156,18 +155,23 @@ def main() -> None:
               f"#define K_X16F_L1 {hx(l1f)}f", f"#define K_X16F_L2 {hx(l2f)}f",
               "static const float k_x16f_th[16] = {" + ", ".join(hx(v) + "f" for v in thf) + "};",
               "static const float k_x16f_tl[16] = {" + ", ".join(hx(v) + "f" for v in tlf) + "};"]
-    # softplus of the AVX-512 loops (kx512.h): log1p(exp(-a)) by polynomials in a = c_j + d,
-    # float32: 32 of degree 5 on c_j = j/4, |d| <= 1/8; float64: 16 of degree 12 on c_j = j/2,
-    # |d| <= 1/4
-    for name, ctype, count, h, deg, rnd, bound, prec in [
-            ("k_xsp_f", "float", 32, mp.mpf(1) / 8, 5, f32, 2.0**-29, 120),
-            ("k_xsp_d", "double", 16, mp.mpf(1) / 4, 12, float, 2.0**-58, 200)]:
-        sp, sp_err = softplus_table(count, h, deg, rnd, nodes=4 * deg + 60, prec=prec)
+    # polynomial tables of the AVX-512 loops (kx512.h) in a = |x| = c_j + d: softplus'
+    # log1p(exp(-a)), float32: 32 of degree 5 on c_j = j/4, |d| <= 1/8; float64: 16 of degree
+    # 12 on c_j = j/2, |d| <= 1/4; float32 tanh: 32 of degree 6 on c_j = 5j/16, |d| <= 0.1575
+    # (5/32 plus a margin: the index is round(3.2f a), 3.2f rounded up)
+    def sp(a):
+        return mp.log1p(mp.exp(-a))
+
+    for name, g, ctype, count, step, h, deg, rnd, bound, prec in [
+            ("k_xsp_f", sp, "float", 32, 0.25, mp.mpf(1) / 8, 5, f32, 2.0**-29, 120),
+            ("k_xsp_d", sp, "double", 16, 0.5, mp.mpf(1) / 4, 12, float, 2.0**-58, 200),
+            ("k_xth_f", mp.tanh, "float", 32, 0.3125, mp.mpf("0.1575"), 6, f32, 2.0**-28, 120)]:
+        sp_rows, sp_err = poly_table(g, count, step, h, deg, rnd, nodes=4 * deg + 60, prec=prec)
         assert sp_err < bound, (name, sp_err)
         suf = "f" if ctype == "float" else ""
         lines.append(f"/* rows c0h, c0l, c1..c{deg}; relative error of the polynomials {sp_err:.2g} */")
         lines.append(f"static const {ctype} {name}[{deg + 2}][{count}] = {{")
-        lines += ["    {" + ", ".join(hx(v) + suf for v in row) + "}," for row in sp]
+        lines += ["    {" + ", ".join(hx(v) + suf for v in row) + "}," for row in sp_rows]
         lines.append("};")
     c, ta, tb = erfcx_cheb()
     lines += ["", f"#define K_ERFCX_TA {dd(ta)[0]}", f"#define K_ERFCX_TA_L {dd(ta)[1]}",
