@@ -200,12 +200,12 @@ KINLINE __m512d kx_silu_dv(__m512d x)
  * rounding shift's low 5 bits index the permutes), d = a - 5j/16 (exact: a multiple of a's ulp
  * below 0.158 < 2^24 ulp(a)), tanh a = c0h + c0l + c1 d + d^2 Q(d), Q = c2 + ... + c6 d^4,
  * relative error of the rounded polynomials < 2^-28.4 (first interval: d = a >= 0, c0 = 0).
- * d c1 = ph + pl exactly, |ph| <= 0.158 tanh'(c) < tanh(c) = c0h, so c0h + ph = u + v by
- * Fast2Sum, and y = u + (v + (pl + c0l + d^2 Q)) rounded once; |d^2 Q| < 0.03 y, so its
- * roundings stay below 2^-29 of y: <= 0.5 + 2^-4 ULP.  a >= 9.75 (and inf) gives 1 (tanh
- * rounds to 1 from 9.01 on); NaN propagates; the sign is put back last (tanh(-0) = -0).  No
- * exponential, no division, the same cost for every x: 0.5 ns per element against 0.69 for
- * the exp / quotient version it replaced (measured, one thread in cache). */
+ * d c1 = ph + pl exactly, |ph| <= 0.158 tanh'(c) < tanh(c) = c0h for j >= 1 (j = 0: c0h = 0),
+ * so c0h + ph = u + v by Fast2Sum, and y = u + (v + (pl + c0l + d^2 Q)) rounded once;
+ * |d^2 Q| < 0.03 y, so its roundings stay below 2^-29 of y: <= 0.5 + 2^-4 ULP.  a >= 9.75
+ * (and inf) gives 1 (tanh rounds to 1 from 9.01 on); NaN propagates; the sign is put back
+ * last (tanh(-0) = -0).  No exponential, no division, the same cost for every x: 0.5 ns per
+ * element against 0.69 for the exp / quotient version it replaced (one thread in cache). */
 #define KX_THF_TAB(r)                                                                        \
     _mm512_permutex2var_ps(_mm512_loadu_ps(k_xth_f[r]), ix, _mm512_loadu_ps(k_xth_f[r] + 16))
 KINLINE __m512 kx_tanh_fv(__m512 x)
