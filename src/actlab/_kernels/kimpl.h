@@ -28,9 +28,10 @@
  * rounding into the subnormal range), so in a block with any x < -86 those elements take
  * the double path -- decided before anything is written, since y may alias x.  NaN
  * compares false and takes the float path (NaN out).  kf_sigmoid and kf_tanh are proven
- * as well (tools/check_f32_exhaustive.py: <= 0.519 and 0.554 ULP) but measured 2-6% slower than the float32-in-double loops on
- * Zen 4 (whose 512-bit units are double-pumped, so 16 float lanes only pay when the
- * float-float steps cost less than half the double ones); silu measured 5% faster.
+ * as well (tools/check_f32_exhaustive.py: <= 0.519 and 0.554 ULP) but measured 2-6% slower
+ * than the float32-in-double loops on Zen 4 (whose 512-bit units are double-pumped, so 16
+ * float lanes only pay when the float-float steps cost less than half the double ones);
+ * silu measured 5% faster.
  * The AVX-512 variant replaces both with the intrinsics loops of kx512.h (table exp read by
  * permutes, 2^k from integer bits; 2x faster for float32 sigmoid and silu). */
 #if defined(K_X512)

@@ -196,12 +196,35 @@ KINLINE __m512d kx_silu_dv(__m512d x)
     return _mm512_mask_mov_pd(r, asis, x); /* x > 40, inf, NaN: x; x = -0: -0 (r may be +0) */
 }
 
+/* y = s + e + c0l + d c1 + d^2 Q with one final rounding, for an exact leading pair s + e
+ * (softplus: 2Sum(max(x, 0), c0h); tanh: c0h + 0) with |d c1| <= |s|: d c1 = ph + pl exactly
+ * (fma); s + ph = u + v by Fast2Sum; y = u + (v + (e + (pl + c0l + d^2 Q))) */
+#define KX_POLY_SUM(VT, SUF, s, e, d, c0l, c1, Q, y)                                         \
+    do {                                                                                    \
+        VT c1p_ = (c1), sp_ = (s);                                                          \
+        VT ph_ = _mm512_mul_##SUF(d, c1p_);                                                 \
+        VT pl_ = _mm512_fmsub_##SUF(d, c1p_, ph_);                                          \
+        VT lo_ = _mm512_fmadd_##SUF(_mm512_mul_##SUF(d, d), Q, _mm512_add_##SUF(pl_, c0l)); \
+        VT u_ = _mm512_add_##SUF(sp_, ph_);                                                 \
+        VT v_ = _mm512_add_##SUF(_mm512_sub_##SUF(sp_, u_), ph_);                           \
+        (y) = _mm512_add_##SUF(u_, _mm512_add_##SUF(v_, _mm512_add_##SUF(e, lo_)));         \
+    } while (0)
+/* softplus: max(x, 0) + c0h = s + e by 2Sum, then KX_POLY_SUM (|ph| < c0h <= s) */
+#define KX_SP_SUM(VT, SUF, xp, d, c0h, c0l, c1, Q, y)                                        \
+    do {                                                                                    \
+        VT c0_ = (c0h);                                                                     \
+        VT s_ = _mm512_add_##SUF(xp, c0_), bb_ = _mm512_sub_##SUF(s_, xp);                  \
+        VT e_ = _mm512_add_##SUF(_mm512_sub_##SUF(xp, _mm512_sub_##SUF(s_, bb_)),           \
+                                 _mm512_sub_##SUF(c0_, bb_));                               \
+        KX_POLY_SUM(VT, SUF, s_, e_, d, c0l, c1, Q, y);                                     \
+    } while (0)
+
 /* float32 tanh by 32 degree-6 polynomials in a = |x| (gen_tables.py): j = round(3.2 a) (the
  * rounding shift's low 5 bits index the permutes), d = a - 5j/16 (exact: a multiple of a's ulp
  * below 0.158 < 2^24 ulp(a)), tanh a = c0h + c0l + c1 d + d^2 Q(d), Q = c2 + ... + c6 d^4,
  * relative error of the rounded polynomials < 2^-28.4 (first interval: d = a >= 0, c0 = 0).
  * d c1 = ph + pl exactly, |ph| <= 0.158 tanh'(c) < tanh(c) = c0h for j >= 1 (j = 0: c0h = 0),
- * so c0h + ph = u + v by Fast2Sum, and y = u + (v + (pl + c0l + d^2 Q)) rounded once;
+ * so KX_POLY_SUM with s = c0h, e = 0: y = u + (v + (pl + c0l + d^2 Q)) rounded once;
  * |d^2 Q| < 0.03 y, so its roundings stay below 2^-29 of y: <= 0.5 + 2^-4 ULP.  a >= 9.75
  * (and inf) gives 1 (tanh rounds to 1 from 9.01 on); NaN propagates; the sign is put back
  * last (tanh(-0) = -0).  No exponential, no division, the same cost for every x: 0.5 ns per
@@ -219,13 +242,9 @@ KINLINE __m512 kx_tanh_fv(__m512 x)
     Q = _mm512_fmadd_ps(Q, d, KX_THF_TAB(5));
     Q = _mm512_fmadd_ps(Q, d, KX_THF_TAB(4));
     Q = _mm512_fmadd_ps(Q, d, KX_THF_TAB(3));
-    __m512 c0 = KX_THF_TAB(0), c1 = KX_THF_TAB(2);
-    __m512 ph = _mm512_mul_ps(d, c1);
-    __m512 pl = _mm512_fmsub_ps(d, c1, ph);
-    __m512 lo = _mm512_fmadd_ps(_mm512_mul_ps(d, d), Q, _mm512_add_ps(pl, KX_THF_TAB(1)));
-    __m512 u = _mm512_add_ps(c0, ph); /* Fast2Sum(c0, ph) */
-    __m512 v = _mm512_add_ps(_mm512_sub_ps(c0, u), ph);
-    __m512 y = _mm512_add_ps(u, _mm512_add_ps(v, lo));
+    __m512 y;
+    KX_POLY_SUM(__m512, ps, KX_THF_TAB(0), _mm512_setzero_ps(), d, KX_THF_TAB(1), KX_THF_TAB(2),
+                Q, y);
     y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(a, _mm512_set1_ps(9.75f), _CMP_GE_OQ),
                            _mm512_set1_ps(1.0f));
     return _mm512_or_ps(y, _mm512_and_ps(x, sgn));
@@ -290,22 +309,6 @@ KINLINE __m512d kx_tanh_dv(__m512d x)
  *     N(0, 2^2) data, 0.71 on N(0, 4^2), where half the vectors have a lane beyond 7.875).
  *   x where x > threshold (thf: the largest float <= threshold, the same test for float x).
  * Over all 2^32 inputs: see tools/check_f32_exhaustive.py (README). */
-/* y = xp + c0h + c0l + d c1 + d^2 Q with one final rounding (both softplus loops):
- * d c1 = ph + pl exactly (fma); xp + c0h = s + e by 2Sum; s + ph = u + v by Fast2Sum (|ph| <
- * c0h <= s); y = u + (v + (e + (pl + c0l + d^2 Q))) */
-#define KX_SP_SUM(VT, SUF, xp, d, c0h, c0l, c1, Q, y)                                        \
-    do {                                                                                    \
-        VT c0_ = (c0h), c1_ = (c1);                                                         \
-        VT ph_ = _mm512_mul_##SUF(d, c1_);                                                  \
-        VT pl_ = _mm512_fmsub_##SUF(d, c1_, ph_);                                           \
-        VT lo_ = _mm512_fmadd_##SUF(_mm512_mul_##SUF(d, d), Q, _mm512_add_##SUF(pl_, c0l)); \
-        VT s_ = _mm512_add_##SUF(xp, c0_), bb_ = _mm512_sub_##SUF(s_, xp);                  \
-        VT e_ = _mm512_add_##SUF(_mm512_sub_##SUF(xp, _mm512_sub_##SUF(s_, bb_)),           \
-                                 _mm512_sub_##SUF(c0_, bb_));                               \
-        VT u_ = _mm512_add_##SUF(s_, ph_);                                                  \
-        VT v_ = _mm512_add_##SUF(_mm512_sub_##SUF(s_, u_), ph_);                            \
-        (y) = _mm512_add_##SUF(u_, _mm512_add_##SUF(v_, _mm512_add_##SUF(e_, lo_)));        \
-    } while (0)
 #define KX_SPF_TAB(r)                                                                        \
     _mm512_permutex2var_ps(_mm512_loadu_ps(k_xsp_f[r]), ix, _mm512_loadu_ps(k_xsp_f[r] + 16))
 KINLINE __m512 kx_softplus_fv(__m512 x, __m512 thf)
