@@ -6,9 +6,9 @@ into a preallocated array), the NumPy formula, ``scipy.special.expit`` (sigmoid)
 PyTorch op (when torch is installed) -- all measured in one process run, round-robin (one
 sample of each in turn, medians over the rounds), so that a shared machine's changing load
 affects every column alike; torch's OpenMP threads are set to wait passively
-(``OMP_WAIT_POLICY=PASSIVE`` unless set) so that they do not spin on the cores between samples.  A ratio below 1
-means actlab is faster.  At 1K the interesting figure is the call overhead: the ratio to
-``np.exp`` on the same array.
+(``OMP_WAIT_POLICY=PASSIVE`` unless set) so that they do not spin on the cores between
+samples.  A ratio below 1 means actlab is faster.  At 1K the interesting figure is the call
+overhead: the ratio to ``np.exp`` on the same array.
 
     python benchmarks/elementwise.py            # full table (1K, 1M, 20M)
     python benchmarks/elementwise.py --quick    # small sizes only (1K, 64K)
