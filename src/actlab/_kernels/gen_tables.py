@@ -79,6 +79,43 @@ def poly_table(g, count: int, step, h, deg: int, rnd, nodes: int, prec: int):
     return rows, float(worst)
 
 
+def exp_minimax(h, n: int):
+    """c2..c_{n+1} of exp(r) ~ 1 + r + r^2 (c2 + c3 r + ...) on |r| <= h, minimax in relative
+    error (Remez exchange with weight r^2 / exp(r); c1 = 1 is kept exact so that the kernels
+    add r last), rounded to double.  Returns the coefficients and the largest relative error of
+    the rounded polynomial (exact arithmetic, 20001 points)."""
+    def g(r):
+        return (mp.exp(r) - 1 - r) / r**2
+
+    def err(c, r):
+        return r**2 / mp.exp(r) * (g(r) - sum(ci * r**i for i, ci in enumerate(c)))
+
+    xs = [-h * mp.cos(mp.pi * k / n) for k in range(n + 1)]
+    grid = [-h + 2 * h * k / 4000 for k in range(4001) if k != 2000]
+    for _ in range(20):
+        A = mp.matrix([[x**2 / mp.exp(x) * x**i for i in range(n)] + [(-1)**k]
+                       for k, x in enumerate(xs)])
+        sol = mp.lu_solve(A, mp.matrix([x**2 / mp.exp(x) * g(x) for x in xs]))
+        c, big_e = [sol[i] for i in range(n)], abs(sol[n])
+        ev = [err(c, r) for r in grid]
+        ext: list = []  # alternating local extrema of the error, the largest of each sign run
+        for k, v in enumerate(ev):
+            if abs(v) >= max(abs(ev[max(k - 1, 0)]), abs(ev[min(k + 1, len(ev) - 1)])):
+                if ext and mp.sign(ext[-1][1]) == mp.sign(v):
+                    if abs(v) > abs(ext[-1][1]):
+                        ext[-1] = (grid[k], v)
+                else:
+                    ext.append((grid[k], v))
+        while len(ext) > n + 1:
+            ext.pop(0 if abs(ext[0][1]) < abs(ext[-1][1]) else -1)
+        if max(abs(v) for v in ev) < big_e * (1 + mp.mpf(10)**-6) or len(ext) != n + 1:
+            break
+        xs = [p[0] for p in ext]
+    cr = [mp.mpf(float(ci)) for ci in c]
+    worst = max(abs(err(cr, -h + 2 * h * k / 20000)) for k in range(20001) if k != 10000)
+    return [float(ci) for ci in cr], float(worst)
+
+
 def erfcx_cheb():
     a, b = mp.mpf(-1), (mp.mpf(UMAX) - K) / (mp.mpf(UMAX) + K)
     m = N + 1
@@ -155,6 +192,12 @@ def main() -> None:
               f"#define K_X16F_L1 {hx(l1f)}f", f"#define K_X16F_L2 {hx(l2f)}f",
               "static const float k_x16f_th[16] = {" + ", ".join(hx(v) + "f" for v in thf) + "};",
               "static const float k_x16f_tl[16] = {" + ", ".join(hx(v) + "f" for v in tlf) + "};"]
+    # degree-6 exp polynomial of the float64 sigmoid / silu loops: |r| <= ln2/32 (plus the
+    # rounding of the reduction), 1 + r + r^2 (c2 + ... + c6 r^4)
+    ce, ce_err = exp_minimax(l16 / 2 * (1 + mp.mpf(2)**-30), 5)
+    assert ce_err < 2.0**-56, ce_err
+    lines += [f"/* relative error of the rounded polynomial {ce_err:.3g} */",
+              "static const double k_x16_p6[5] = {" + ", ".join(hx(v) for v in ce) + "};"]
     # polynomial tables of the AVX-512 loops (kx512.h) in a = |x| = c_j + d: softplus'
     # log1p(exp(-a)), float32: 32 of degree 5 on c_j = j/4, |d| <= 1/8; float64: 16 of degree
     # 12 on c_j = j/2, |d| <= 1/4; float32 tanh: 32 of degree 6 on c_j = 5j/16, |d| <= 0.1575

@@ -20,23 +20,25 @@
  *   |m| < 2^14; for m != 0, |a| >= ln2/32 so a and m L1 share a fine enough grid), then
  *   r = rh - m L2 rounded once: |r| <= 0.0217, error <= 2^-24 |r| (2^-53 |r|) + |m| 2^-48;
  *   p = expm1(r) by Taylor, degree 4 (float: remainder |r|^5/120 < 2^-34.5) or 7 (double:
- *   |r|^8/8! < 2^-59.5), rounded once (2^-29.5 resp. 2^-58.5 absolute);
+ *   |r|^8/8! < 2^-59.5), or for float64 sigmoid, silu and softplus r + r^2 (c2 + ... + c6
+ *   r^4), minimax (gen_tables.py, 2^-56.3; one fma less: 3-4% of their time), rounded once
+ *   (2^-29.5 resp. 2^-58.5 absolute);
  *   W = 2^(j/16) e^r = Th + (Th p + Tl) (Th + Tl = 2^(j/16) to 2^-48 resp. 2^-106), the
  *   fused sum rounded once (|.| <= 0.042: 2^-28.6 resp. 2^-57.6), then Fast2Sum'd into a
  *   normalised pair wh + wl (exact), and e = 2^k (wh + wl).
- *   Relative error of e: float <= 2^-27.6, double <= 2^-56.4.
+ *   Relative error of e: float <= 2^-27.6, double <= 2^-56.4 (degree 7) or 2^-55.4 (6).
  * Sigmoid, as in kmath.h / kfuncs.h: d = 1 + e = dh + dl (Fast2Sum plus the low part),
- *   sigma = (x < 0 ? wh + wl : 1) / d (times 2^k for x < 0): y0 = n / dh rounded (one
- *   division: it overlaps the FMAs, and vrcp14 plus a Newton step measured 2-3% slower), the
- *   remainder n - y0 dh exact by fma, plus nl - y0 dl (roundings 2^-24 resp. 2^-53 of a
+ *   sigma = (x < 0 ? e : 1) / d: y0 = n / dh rounded (one division: it overlaps the FMAs,
+ *   and vrcp14 plus a Newton step measured 2-3% slower), the remainder n - y0 dh exact by fma, plus nl - y0 dl (roundings 2^-24 resp. 2^-53 of a
  *   remainder of ~ulp(y0)), corr = rem vrcp14(dh) (2^-14 of corr), result y0 + corr rounded
  *   once.  The error of e is damped by 1/(1 + e) <= 1 (x < 0) or e/(1 + e) <= 1/2 (x >= 0);
  *   the remainder steps add < 2^-36 (float) resp. 2^-65 (double) relative.  Bounds before the
- *   final rounding: float 2^-26 relative (0.25 ULP), double 2^-55.6 (0.2 ULP).  Measured:
- *   float32 over all 2^32 inputs (tools/check_f32_exhaustive.py), see the README; float64 on
- *   2^24 random points 0.57 ULP; the test suite's sweeps hold them to the issue's 1.0.
- * silu = x sigma (times 2^k for x < 0) = fma(x, y0, x corr), one rounding (x corr is ~2^-24
- *   resp. 2^-53 of the sum, its own rounding negligible); x > 40, +inf and NaN return x.
+ *   final rounding: float 2^-26 relative (0.25 ULP), double 2^-55 (0.25 ULP).  Measured:
+ *   float32 over all 2^32 inputs (tools/check_f32_exhaustive.py), see the README; float64
+ *   0.62 ULP on 140k random points (0.54 with the degree-7 exponential); the test suite's
+ *   sweeps hold them to the issue's 1.0.
+ * silu = x sigma = fma(x, y0, x corr), one rounding (x corr is ~2^-24 resp. 2^-53 of the sum,
+ *   its own rounding negligible); x > 40, +inf and NaN return x.
  * Lanes below the range (float x < -80: sigma's subnormal tail; double x < -705) are
  * recomputed by the portable element functions (see the loops at the end). */
 #ifndef ACTLAB_KX512_H
@@ -124,8 +126,10 @@ KINLINE __m512d kx_pow2_d(__m512d t)
 }
 
 /* float64 exp(a) = *s (*wh + *wl) (normalised pair in [0.97, 2.1]), *s = 2^k, for a in
- * [-708, 0] (so k >= -1022 and 2^k is normal) */
-KINLINE void kx_exp_d(__m512d a, __m512d *wh, __m512d *wl, __m512d *s)
+ * [-708, 0] (so k >= -1022 and 2^k is normal).  exp(r) - 1 by the degree-7 Taylor polynomial
+ * (relative error 2^-59.5), or with p6 by the degree-6 minimax one (k_x16_p6, 2^-56.3: one
+ * fma less, for sigmoid, silu and softplus, which do not amplify the error; tanh does, 4x) */
+KINLINE void kx_exp_d(__m512d a, __m512d *wh, __m512d *wl, __m512d *s, int p6)
 {
     const __m512d t0 = _mm512_loadu_pd(k_x16_th), t1 = _mm512_loadu_pd(k_x16_th + 8);
     const __m512d l0 = _mm512_loadu_pd(k_x16_tl), l1 = _mm512_loadu_pd(k_x16_tl + 8);
@@ -134,11 +138,19 @@ KINLINE void kx_exp_d(__m512d a, __m512d *wh, __m512d *wl, __m512d *s)
     __m512d md = _mm512_sub_pd(t, shift);
     __m512d rh = _mm512_fnmadd_pd(md, _mm512_set1_pd(K_X16_L1), a);
     __m512d r = _mm512_fnmadd_pd(md, _mm512_set1_pd(K_X16_L2), rh);
-    __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 5040.0), r, _mm512_set1_pd(1.0 / 720.0));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 120.0));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 24.0));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 6.0));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.5));
+    __m512d q;
+    if (p6) {
+        q = _mm512_fmadd_pd(_mm512_set1_pd(k_x16_p6[4]), r, _mm512_set1_pd(k_x16_p6[3]));
+        q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(k_x16_p6[2]));
+        q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(k_x16_p6[1]));
+        q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(k_x16_p6[0]));
+    } else {
+        q = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 5040.0), r, _mm512_set1_pd(1.0 / 720.0));
+        q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 120.0));
+        q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 24.0));
+        q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 6.0));
+        q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.5));
+    }
     __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
     __m512i ti = _mm512_castpd_si512(t);
     __m512d Th = _mm512_permutex2var_pd(t0, ti, t1), Tl = _mm512_permutex2var_pd(l0, ti, l1);
@@ -157,40 +169,36 @@ KINLINE __m512d kx_div_d(__m512d nh, __m512d nl, __m512d dh, __m512d dl, __m512d
     return y0;
 }
 
-/* float64: sigma(x) = 2^(k neg) (y0 + corr); *s = 2^k, *neg = the lanes with x < 0 */
-KINLINE __m512d kx_sig_d(__m512d x, __m512d *corr, __m512d *s, __mmask8 *neg)
+/* float64: sigma(x) = y0 + corr.  The numerator of x < 0 is e = 2^k (wh + wl) itself: eh =
+ * 2^k wh is normal (x >= -705: k >= -1018), el = 2^k wl exact down to x ~ -672 and beyond
+ * within 2^-1075, 2^-57 of the result (no final scaling: one multiply less per vector) */
+KINLINE __m512d kx_sig_d(__m512d x, __m512d *corr)
 {
     const __m512d one = _mm512_set1_pd(1.0);
     __m512d a = _mm512_or_pd(x, _mm512_set1_pd(-0.0));
     a = _mm512_max_pd(_mm512_set1_pd(-708.0), a);
-    __m512d wh, wl;
-    kx_exp_d(a, &wh, &wl, s);
-    __m512d eh = _mm512_mul_pd(wh, *s);
+    __m512d wh, wl, s;
+    kx_exp_d(a, &wh, &wl, &s, 1);
+    __m512d eh = _mm512_mul_pd(wh, s), el = _mm512_mul_pd(wl, s);
     __m512d dh = _mm512_add_pd(one, eh);
-    __m512d dl = _mm512_fmadd_pd(wl, *s, _mm512_add_pd(_mm512_sub_pd(one, dh), eh));
-    *neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
-    __m512d nh = _mm512_mask_blend_pd(*neg, one, wh), nl = _mm512_maskz_mov_pd(*neg, wl);
+    __m512d dl = _mm512_add_pd(el, _mm512_add_pd(_mm512_sub_pd(one, dh), eh));
+    __mmask8 neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
+    __m512d nh = _mm512_mask_blend_pd(neg, one, eh), nl = _mm512_maskz_mov_pd(neg, el);
     return kx_div_d(nh, nl, dh, dl, corr);
 }
 
 KINLINE __m512d kx_sigmoid_dv(__m512d x)
 {
-    __m512d c, s;
-    __mmask8 neg;
-    __m512d y0 = kx_sig_d(x, &c, &s, &neg);
-    __m512d y = _mm512_add_pd(y0, c);
-    return _mm512_mask_mul_pd(y, neg, y, s); /* exact: the result is normal */
+    __m512d c, y0 = kx_sig_d(x, &c);
+    return _mm512_add_pd(y0, c);
 }
 
 KINLINE __m512d kx_silu_dv(__m512d x)
 {
-    __m512d c, s;
-    __mmask8 neg;
-    __m512d y0 = kx_sig_d(x, &c, &s, &neg);
+    __m512d c, y0 = kx_sig_d(x, &c);
     const __m512d big = _mm512_set1_pd(40.0);
     __m512d xc = _mm512_min_pd(x, big); /* NaN gives 40 here, x below */
     __m512d r = _mm512_fmadd_pd(xc, y0, _mm512_mul_pd(xc, c)); /* x (y0 + c), one rounding */
-    r = _mm512_mask_mul_pd(r, neg, r, s);
     __mmask8 asis = _mm512_cmp_pd_mask(x, big, _CMP_NLE_UQ) |
                     _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ);
     return _mm512_mask_mov_pd(r, asis, x); /* x > 40, inf, NaN: x; x = -0: -0 (r may be +0) */
@@ -264,7 +272,7 @@ KINLINE __m512d kx_tanh_dv(__m512d x)
     __m512d ax = _mm512_andnot_pd(sgn, x);
     __m512d a = _mm512_max_pd(_mm512_set1_pd(-40.0), _mm512_mul_pd(ax, _mm512_set1_pd(-2.0)));
     __m512d wh, wl, s2, c;
-    kx_exp_d(a, &wh, &wl, &s2);
+    kx_exp_d(a, &wh, &wl, &s2, 0);
     __m512d eh = _mm512_mul_pd(wh, s2);
     __m512d mh = _mm512_sub_pd(eh, _mm512_set1_pd(1.0)); /* Fast2Sum(-1, eh), plus el */
     __m512d ml = _mm512_fmadd_pd(wl, s2, _mm512_sub_pd(eh, _mm512_add_pd(mh, _mm512_set1_pd(1.0))));
@@ -345,9 +353,9 @@ KINLINE __m512 kx_softplus_fv(__m512 x, __m512 thf)
  *     2^-106); |ph| = |d c1| <= c0h/4; max(x, 0) + c0h by 2Sum, + ph by Fast2Sum, the rest
  *     (pl + c0l + d^2 Q, |d^2 Q| < g/20, its roundings < 2^-57 of g) added last: <= 0.5 + 2^-4
  *     ULP before the final rounding's 0.5.
- *   a >= 7.75, inf, NaN: e = exp(-a) = 2^k (wh + wl) within 2^-56.4 (kx_exp_d), g = e (1 - e/2
- *     + e^2/3 - e^3/4 + e^4/5 - e^5/6) (e <= 4.4e-4: the rest < 2^-62 of g) as eh + (el + eh q):
- *     <= 0.5 + 2^-3 ULP.  Vectors without such a lane skip this part.
+ *   a >= 7.75, inf, NaN: e = exp(-a) = 2^k (wh + wl) within 2^-55.4 (kx_exp_d, degree 6), g =
+ *     e (1 - e/2 + e^2/3 - e^3/4 + e^4/5 - e^5/6) (e <= 4.4e-4: the rest < 2^-62 of g) as eh +
+ *     (el + eh q): <= 0.5 + 2^-2 ULP.  Vectors without such a lane skip this part.
  *   x where x > threshold.  (Measured, one thread in cache: 1.35 ns per element on N(0, 1)
  *   or N(0, 2^2) data, 1.75 on N(0, 4^2), where a third of the vectors have a lane beyond
  *   7.75, 2.4 on N(0, 8^2); the double-double exp and log-table version before: 2.8.) */
@@ -377,7 +385,7 @@ KINLINE __m512d kx_softplus_dv(__m512d x, __m512d th)
     if (far) {
         __m512d wh, wl, s2;
         kx_exp_d(_mm512_max_pd(_mm512_set1_pd(-708.0), _mm512_xor_pd(a, _mm512_set1_pd(-0.0))),
-                 &wh, &wl, &s2);
+                 &wh, &wl, &s2, 1);
         __m512d eh = _mm512_mul_pd(wh, s2), el = _mm512_mul_pd(wl, s2);
         __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(-1.0 / 6.0), eh, _mm512_set1_pd(1.0 / 5.0));
         q = _mm512_fmadd_pd(q, eh, _mm512_set1_pd(-1.0 / 4.0));
