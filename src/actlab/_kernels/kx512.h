@@ -25,18 +25,21 @@
  *   (2^-29.5 resp. 2^-58.5 absolute);
  *   W = 2^(j/16) e^r = Th + (Th p + Tl) (Th + Tl = 2^(j/16) to 2^-48 resp. 2^-106), the
  *   fused sum rounded once (|.| <= 0.042: 2^-28.6 resp. 2^-57.6), then Fast2Sum'd into a
- *   normalised pair wh + wl (exact), and e = 2^k (wh + wl).
+ *   normalised pair wh + wl (exact), and e = 2^k (wh + wl).  (float64: 2^k Th and 2^k Tl
+ *   before the sum, 2^k Th by an integer add to the exponent field: one multiply less.)
  *   Relative error of e: float <= 2^-27.6, double <= 2^-56.4 (degree 7) or 2^-55.4 (6).
  * Sigmoid, as in kmath.h / kfuncs.h: d = 1 + e = dh + dl (Fast2Sum plus the low part),
  *   sigma = (x < 0 ? e : 1) / d: y0 = n / dh rounded (one division: it overlaps the FMAs,
- *   and vrcp14 plus a Newton step measured 2-3% slower), the remainder n - y0 dh exact by fma, plus nl - y0 dl (roundings 2^-24 resp. 2^-53 of a
- *   remainder of ~ulp(y0)), corr = rem vrcp14(dh) (2^-14 of corr), result y0 + corr rounded
- *   once.  The error of e is damped by 1/(1 + e) <= 1 (x < 0) or e/(1 + e) <= 1/2 (x >= 0);
- *   the remainder steps add < 2^-36 (float) resp. 2^-65 (double) relative.  Bounds before the
- *   final rounding: float 2^-26 relative (0.25 ULP), double 2^-55 (0.25 ULP).  Measured:
- *   float32 over all 2^32 inputs (tools/check_f32_exhaustive.py), see the README; float64
- *   0.62 ULP on 140k random points (0.54 with the degree-7 exponential); the test suite's
- *   sweeps hold them to the issue's 1.0.
+ *   and vrcp14 plus a Newton step measured 2-3% slower), the remainder n - y0 dh exact by
+ *   fma, plus nl - y0 dl (roundings 2^-24 resp. 2^-53 of a remainder of ~ulp(y0)), corr =
+ *   rem / d approximated by rem vrcp14(dh) (2^-14 of corr; float64: by rem y0 for x >= 0,
+ *   where y0 = 1/dh, and rem (1 - y0) for x < 0, where 1/d = 1 - e/d: no vrcp14, 2-3%
+ *   faster), result y0 + corr rounded once.  The error of e is damped by 1/(1 + e) <= 1
+ *   (x < 0) or e/(1 + e) <= 1/2 (x >= 0); the remainder steps add < 2^-36 (float) resp.
+ *   2^-65 (double) relative.  Bounds before the final rounding: float 2^-26 relative (0.25
+ *   ULP), double 2^-55 (0.25 ULP).  Measured: float32 over all 2^32 inputs
+ *   (tools/check_f32_exhaustive.py), see the README; float64 0.62 ULP on 140k random points
+ *   (0.54 with the degree-7 exponential); the test suite's sweeps hold them to the issue's 1.0.
  * silu = x sigma = fma(x, y0, x corr), one rounding (x corr is ~2^-24 resp. 2^-53 of the sum,
  *   its own rounding negligible); x > 40, +inf and NaN return x.
  * Lanes below the range (float x < -80: sigma's subnormal tail; double x < -705) are
@@ -65,7 +68,7 @@ KINLINE void kx_exp_f(__m512 a, __m512 *eh, __m512 *el)
     __m512 lo = _mm512_fmadd_ps(Th, p, Tl);
     __m512 wh = _mm512_add_ps(Th, lo);
     __m512 wl = _mm512_add_ps(_mm512_sub_ps(Th, wh), lo);
-    /* 2^k from the bits of t (as kx_exp_d; k >= -116 for a >= -80, normal) */
+    /* 2^k from the bits of t (k >= -116 for a >= -80, normal) */
     __m512 s = _mm512_castsi512_ps(_mm512_slli_epi32(
         _mm512_add_epi32(_mm512_srli_epi32(ti, 4), _mm512_set1_epi32(127)), 23));
     *eh = _mm512_mul_ps(wh, s);
@@ -115,21 +118,15 @@ KINLINE __m512 kx_silu_fv(__m512 x)
     return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, big, _CMP_NLE_UQ), x);
 }
 
-/* 2^k, k = floor(m / 16), from the bits of the rounding shift t = 1.5 2^52 + m (valid for
- * k >= -1022): (u >> 4) is 1.5 2^48 + floor(m / 16), whose constant part leaves the 12-bit
- * exponent field when shifted (as kmath.h k_pow2_shifted) */
-KINLINE __m512d kx_pow2_d(__m512d t)
-{
-    __m512i k4 = _mm512_srli_epi64(_mm512_castpd_si512(t), 4);
-    __m512i e = _mm512_slli_epi64(_mm512_add_epi64(k4, _mm512_set1_epi64(1023)), 52);
-    return _mm512_castsi512_pd(e);
-}
-
-/* float64 exp(a) = *s (*wh + *wl) (normalised pair in [0.97, 2.1]), *s = 2^k, for a in
- * [-708, 0] (so k >= -1022 and 2^k is normal).  exp(r) - 1 by the degree-7 Taylor polynomial
- * (relative error 2^-59.5), or with p6 by the degree-6 minimax one (k_x16_p6, 2^-56.3: one
- * fma less, for sigmoid, silu and softplus, which do not amplify the error; tanh does, 4x) */
-KINLINE void kx_exp_d(__m512d a, __m512d *wh, __m512d *wl, __m512d *s, int p6)
+/* float64 exp(a) = *eh + *el (normalised pair, 2^k included) for a in [-708, 0] (so k >=
+ * -1022; the pair is normal for a >= -705) or NaN.  exp(r) - 1 by the degree-7 Taylor
+ * polynomial (relative error 2^-59.5), or with p6 by the degree-6 minimax one (k_x16_p6,
+ * 2^-56.3: one fma less, for sigmoid, silu and softplus, which do not amplify the error; tanh
+ * does, 4x).  2^k Th by adding k to Th's exponent field: k << 52 from the bits of the
+ * rounding shift t = 1.5 2^52 + m, (bits >> 4) << 52 (the constant part 1.5 2^48 of bits >> 4
+ * leaves the 64 bits when shifted, floor(m / 16) stays, two's complement); 2^k Tl by a multiply
+ * (Tl may be 0 or go subnormal: 2^-1075 absolute at worst, 2^-57 of e). */
+KINLINE void kx_exp_d(__m512d a, __m512d *eh, __m512d *el, int p6)
 {
     const __m512d t0 = _mm512_loadu_pd(k_x16_th), t1 = _mm512_loadu_pd(k_x16_th + 8);
     const __m512d l0 = _mm512_loadu_pd(k_x16_tl), l1 = _mm512_loadu_pd(k_x16_tl + 8);
@@ -153,51 +150,57 @@ KINLINE void kx_exp_d(__m512d a, __m512d *wh, __m512d *wl, __m512d *s, int p6)
     }
     __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
     __m512i ti = _mm512_castpd_si512(t);
-    __m512d Th = _mm512_permutex2var_pd(t0, ti, t1), Tl = _mm512_permutex2var_pd(l0, ti, l1);
+    __m512i ks = _mm512_slli_epi64(_mm512_srli_epi64(ti, 4), 52);
+    __m512d s = _mm512_castsi512_pd(_mm512_add_epi64(ks, _mm512_set1_epi64(0x3ff0000000000000LL)));
+    __m512d Th = _mm512_castsi512_pd(
+        _mm512_add_epi64(_mm512_castpd_si512(_mm512_permutex2var_pd(t0, ti, t1)), ks));
+    __m512d Tl = _mm512_mul_pd(_mm512_permutex2var_pd(l0, ti, l1), s);
     __m512d lo = _mm512_fmadd_pd(Th, p, Tl);
-    *wh = _mm512_add_pd(Th, lo);
-    *wl = _mm512_add_pd(_mm512_sub_pd(Th, *wh), lo);
-    *s = kx_pow2_d(t);
+    *eh = _mm512_add_pd(Th, lo);
+    *el = _mm512_add_pd(_mm512_sub_pd(Th, *eh), lo);
 }
 
-KINLINE __m512d kx_div_d(__m512d nh, __m512d nl, __m512d dh, __m512d dl, __m512d *corr)
+/* y0 = nh / dh rounded and the remainder (nh + nl) - y0 (dh + dl) */
+KINLINE __m512d kx_div_d(__m512d nh, __m512d nl, __m512d dh, __m512d dl, __m512d *rem)
 {
     __m512d y0 = _mm512_div_pd(nh, dh);
-    __m512d rem = _mm512_add_pd(_mm512_fnmadd_pd(y0, dh, nh), nl);
-    rem = _mm512_fnmadd_pd(y0, dl, rem);
-    *corr = _mm512_mul_pd(rem, _mm512_rcp14_pd(dh));
+    __m512d r = _mm512_add_pd(_mm512_fnmadd_pd(y0, dh, nh), nl);
+    *rem = _mm512_fnmadd_pd(y0, dl, r);
     return y0;
 }
 
 /* float64: sigma(x) = y0 + corr.  The numerator of x < 0 is e = 2^k (wh + wl) itself: eh =
  * 2^k wh is normal (x >= -705: k >= -1018), el = 2^k wl exact down to x ~ -672 and beyond
  * within 2^-1075, 2^-57 of the result (no final scaling: one multiply less per vector) */
-KINLINE __m512d kx_sig_d(__m512d x, __m512d *corr)
+KINLINE __m512d kx_sig_d(__m512d x, __m512d *rem, __m512d *rcp)
 {
     const __m512d one = _mm512_set1_pd(1.0);
     __m512d a = _mm512_or_pd(x, _mm512_set1_pd(-0.0));
     a = _mm512_max_pd(_mm512_set1_pd(-708.0), a);
-    __m512d wh, wl, s;
-    kx_exp_d(a, &wh, &wl, &s, 1);
-    __m512d eh = _mm512_mul_pd(wh, s), el = _mm512_mul_pd(wl, s);
+    __m512d eh, el;
+    kx_exp_d(a, &eh, &el, 1);
     __m512d dh = _mm512_add_pd(one, eh);
     __m512d dl = _mm512_add_pd(el, _mm512_add_pd(_mm512_sub_pd(one, dh), eh));
     __mmask8 neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ);
     __m512d nh = _mm512_mask_blend_pd(neg, one, eh), nl = _mm512_maskz_mov_pd(neg, el);
-    return kx_div_d(nh, nl, dh, dl, corr);
+    __m512d y0 = kx_div_d(nh, nl, dh, dl, rem);
+    /* 1/d for the correction: y0 itself (x >= 0), 1 - y0 = 1 - e/d (x < 0) */
+    *rcp = _mm512_mask_sub_pd(y0, neg, one, y0);
+    return y0;
 }
 
 KINLINE __m512d kx_sigmoid_dv(__m512d x)
 {
-    __m512d c, y0 = kx_sig_d(x, &c);
-    return _mm512_add_pd(y0, c);
+    __m512d rem, rcp, y0 = kx_sig_d(x, &rem, &rcp);
+    return _mm512_fmadd_pd(rem, rcp, y0);
 }
 
 KINLINE __m512d kx_silu_dv(__m512d x)
 {
-    __m512d c, y0 = kx_sig_d(x, &c);
+    __m512d rem, rcp, y0 = kx_sig_d(x, &rem, &rcp);
     const __m512d big = _mm512_set1_pd(40.0);
     __m512d xc = _mm512_min_pd(x, big); /* NaN gives 40 here, x below */
+    __m512d c = _mm512_mul_pd(rem, rcp);
     __m512d r = _mm512_fmadd_pd(xc, y0, _mm512_mul_pd(xc, c)); /* x (y0 + c), one rounding */
     __mmask8 asis = _mm512_cmp_pd_mask(x, big, _CMP_NLE_UQ) |
                     _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_EQ_OQ);
@@ -271,14 +274,14 @@ KINLINE __m512d kx_tanh_dv(__m512d x)
     const __m512d sgn = _mm512_set1_pd(-0.0), two = _mm512_set1_pd(2.0);
     __m512d ax = _mm512_andnot_pd(sgn, x);
     __m512d a = _mm512_max_pd(_mm512_set1_pd(-40.0), _mm512_mul_pd(ax, _mm512_set1_pd(-2.0)));
-    __m512d wh, wl, s2, c;
-    kx_exp_d(a, &wh, &wl, &s2, 0);
-    __m512d eh = _mm512_mul_pd(wh, s2);
+    __m512d eh, el, c;
+    kx_exp_d(a, &eh, &el, 0);
     __m512d mh = _mm512_sub_pd(eh, _mm512_set1_pd(1.0)); /* Fast2Sum(-1, eh), plus el */
-    __m512d ml = _mm512_fmadd_pd(wl, s2, _mm512_sub_pd(eh, _mm512_add_pd(mh, _mm512_set1_pd(1.0))));
+    __m512d ml = _mm512_add_pd(el, _mm512_sub_pd(eh, _mm512_add_pd(mh, _mm512_set1_pd(1.0))));
     __m512d dh = _mm512_add_pd(two, mh);
     __m512d dl = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(two, dh), mh), ml);
     __m512d y0 = kx_div_d(_mm512_xor_pd(mh, sgn), _mm512_xor_pd(ml, sgn), dh, dl, &c);
+    c = _mm512_mul_pd(c, _mm512_rcp14_pd(dh));
     __m512d y = _mm512_add_pd(y0, c);
     /* the polynomial only for vectors with a lane that needs it (measured, in cache: 13% faster
      * on N(0, 4^2) data, 6% on N(0, 1), 1% slower on N(0, 0.3^2)) */
@@ -383,10 +386,9 @@ KINLINE __m512d kx_softplus_dv(__m512d x, __m512d th)
     KX_SP_SUM(__m512d, pd, xp, d, KX_SPD_TAB(0), KX_SPD_TAB(1), KX_SPD_TAB(2), Q, y);
     __mmask8 far = _mm512_cmp_pd_mask(a, _mm512_set1_pd(7.75), _CMP_NLT_UQ);
     if (far) {
-        __m512d wh, wl, s2;
+        __m512d eh, el;
         kx_exp_d(_mm512_max_pd(_mm512_set1_pd(-708.0), _mm512_xor_pd(a, _mm512_set1_pd(-0.0))),
-                 &wh, &wl, &s2, 1);
-        __m512d eh = _mm512_mul_pd(wh, s2), el = _mm512_mul_pd(wl, s2);
+                 &eh, &el, 1);
         __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(-1.0 / 6.0), eh, _mm512_set1_pd(1.0 / 5.0));
         q = _mm512_fmadd_pd(q, eh, _mm512_set1_pd(-1.0 / 4.0));
         q = _mm512_fmadd_pd(q, eh, _mm512_set1_pd(1.0 / 3.0));
