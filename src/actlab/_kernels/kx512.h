@@ -6,15 +6,16 @@
  * variants and other architectures keep the portable loops of kimpl.h.  Why intrinsics:
  * the exponential below reads a 16-entry table of 2^(j/16) with one in-register permute
  * (vpermps / vpermt2pd) where the compiler would emit a gather and scales by 2^k with
- * integer adds to the exponent field; float32 runs in float arithmetic, 16 lanes per vector.  Measured on Zen 4, in cache, one thread, ns per
- * element (portable AVX-512 loops before): float32 sigmoid 0.50-0.55 (1.0), silu 0.56-0.61
- * (0.92), tanh 0.47-0.5 (1.03), softplus 0.46-0.71 (2.4); float64 sigmoid 1.05-1.2 (1.85),
- * silu 1.3-1.4 (2.1), tanh 1.4-1.7 (2.4), softplus 1.35-1.75 (5.4).
+ * integer adds to the exponent field; float32 runs in float arithmetic, 16 lanes per vector.
+ * Measured on Zen 4, in cache, one thread, ns per element (portable AVX-512 loops before):
+ * float32 sigmoid 0.47-0.57 (1.0), silu 0.53 (0.92), tanh 0.41-0.5 (1.03), softplus
+ * 0.43-0.71 (2.4); float64 sigmoid 1.05-1.2 (1.85), silu 1.2-1.35 (2.1), tanh 1.36-1.46
+ * (2.4), softplus 1.34-1.7 (5.4).
  *
  * Exponential, e = exp(a) for a = -|x| <= 0 (clamped at -80 for float, -708 for double):
  *   m = round(a 16/ln2) from the rounding shift t = a 16/ln2 + 1.5 2^23 (2^52), j = m mod 16
- *   (the permute index reads the low 4 bits of t), 2^k with k = floor(m / 16) built from the
- *   bits of t (shift by 4, re-bias, move into the exponent field);
+ *   (the permute index reads the low 4 bits of t), k = floor(m / 16) moved from the bits of
+ *   t into an exponent field (shift right by 4, left by 23 resp. 52);
  *   rh = a - m L1 is exact (L1 = ln2/16 to 12 bits in float, |m| < 2^11; 37 bits in double,
  *   |m| < 2^14; for m != 0, |a| >= ln2/32 so a and m L1 share a fine enough grid), then
  *   r = rh - m L2 rounded once: |r| <= 0.0217, error <= 2^-24 |r| (2^-53 |r|) + |m| 2^-48;
