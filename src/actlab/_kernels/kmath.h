@@ -302,6 +302,7 @@ KINLINE ksig k_sig_ctx(double ah, double al, const int HI)
         c.el = 0.0;
         c.dh = 1.0 + c.eh;
         c.dl = 0.0;
+        c.mh = c.ml = 0.0; /* unused without HI; set so that no field is read uninitialised */
     }
     return c;
 }
