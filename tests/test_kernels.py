@@ -571,6 +571,27 @@ def _kx512_edges(name: str, dt) -> np.ndarray:
     return np.unique(x)
 
 
+# kx512.h's error analyses of its float64 loops: before the final rounding within 0.25 ULP
+# (sigmoid, silu, softplus; the degree-6 exponential) or 0.38 ULP (tanh, whose quotient
+# amplifies the exponential's error up to 4x); the portable loops are held to the issue's 1.0
+KX512_F64_BOUND = {"sigmoid": 0.75, "silu": 0.75, "softplus": 0.75, "tanh": 0.88}
+
+
+@pytest.mark.parametrize("name", sorted(KX512_F64_BOUND))
+def test_f64_dense_random_vs_mpmath(name, isa):
+    """9000 random float64 points where the values are normal (N(0, 1), N(0, 4^2),
+    U(-40, 40), U(-705, -30)) against mpmath, every ISA; the AVX-512 loops within the bounds
+    of their error analyses (measured 0.59 / 0.59 / 0.59 / 0.53)."""
+    rng = np.random.default_rng(2026)
+    x = np.concatenate([rng.standard_normal(3000), rng.standard_normal(3000) * 4,
+                        rng.uniform(-40, 40, 2000), rng.uniform(-705, -30, 1000)])
+    got = U.softplus(x, 1.0, 20.0) if name == "softplus" else getattr(U, name)(x)
+    u = ulp_errors(got, reference(name, 0, x), np.float64)
+    bound = KX512_F64_BOUND[name] if isa == "avx512" else VALUE_F64[name]
+    worst = np.nanmax(u)
+    assert worst <= bound, f"{name} [{isa}]: {worst:.3f} ULP at x={x[np.nanargmax(u)]!r}"
+
+
 @pytest.mark.parametrize("dt", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("name", ["sigmoid", "silu", "tanh"])
 def test_kx512_edges_vs_mpmath(name, dt, isa):
