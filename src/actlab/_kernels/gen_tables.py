@@ -188,6 +188,9 @@ def main() -> None:
               "static const double k_x16_th[16] = {" + ", ".join(hx(v) for v in t16) + "};",
               "static const double k_x16_tl[16] = {"
               + ", ".join(hx(v - mp.mpf(float(v))) for v in t16) + "};",
+              "/* the low parts of 2^(j/16) relative to the high parts: (2^(j/16) - th) / th */",
+              "static const double k_x16_tr[16] = {"
+              + ", ".join(hx((v - mp.mpf(float(v))) / mp.mpf(float(v))) for v in t16) + "};",
               f"#define K_X16F_INVL {hx(f32(1 / l16))}f",
               f"#define K_X16F_L1 {hx(l1f)}f", f"#define K_X16F_L2 {hx(l2f)}f",
               "static const float k_x16f_th[16] = {" + ", ".join(hx(v) + "f" for v in thf) + "};",

@@ -26,8 +26,9 @@
  *   W = 2^(j/16) e^r = Th + (Th p + Tl) (Th + Tl = 2^(j/16) to 2^-48 resp. 2^-106), the
  *   fused sum rounded once (|.| <= 0.042: 2^-28.6 resp. 2^-57.6), then Fast2Sum'd into a
  *   normalised pair wh + wl (exact), and e = 2^k (wh + wl).  (2^k Th and 2^k Tl are taken
- *   before the sum, 2^k Th by an integer add to the exponent field: one multiply less.)
- *   Relative error of e: float <= 2^-27.6, double <= 2^-56.4 (degree 7) or 2^-55.4 (6).
+ *   before the sum, 2^k Th by an integer add to the exponent field: one multiply less;
+ *   float64's degree-6 variant adds Tl/Th to r instead, see kx_exp_d.)
+ *   Relative error of e: float <= 2^-27.6, double <= 2^-56.4 (degree 7) or 2^-55.2 (6).
  * Sigmoid, as in kmath.h / kfuncs.h: d = 1 + e = dh + dl (Fast2Sum plus the low part),
  *   sigma = (x < 0 ? e : 1) / d: y0 = n / dh rounded (one division: it overlaps the FMAs,
  *   and vrcp14 plus a Newton step measured 2-3% slower), the remainder n - y0 dh exact by
@@ -122,43 +123,50 @@ KINLINE __m512 kx_silu_fv(__m512 x)
 }
 
 /* float64 exp(a) = *eh + *el (normalised pair, 2^k included) for a in [-708, 0] (so k >=
- * -1022; the pair is normal for a >= -705) or NaN.  exp(r) - 1 by the degree-7 Taylor
- * polynomial (relative error 2^-59.5), or with p6 by the degree-6 minimax one (k_x16_p6,
- * 2^-56.3: one fma less, for sigmoid, silu and softplus, which do not amplify the error; tanh
- * does, 4x).  2^k Th by adding k to Th's exponent field: k << 52 from the bits of the
- * rounding shift t = 1.5 2^52 + m, (bits >> 4) << 52 (the constant part 1.5 2^48 of bits >> 4
- * leaves the 64 bits when shifted, floor(m / 16) stays, two's complement); 2^k Tl by a multiply
- * (Tl may be 0 or go subnormal: 2^-1075 absolute at worst, 2^-57 of e). */
-KINLINE void kx_exp_d(__m512d a, __m512d *eh, __m512d *el, int p6)
+ * -1022; the pair is normal for a >= -705) or NaN.  2^k Th by adding k to Th's exponent field:
+ * k << 52 from the bits of the rounding shift t = 1.5 2^52 + m, (bits >> 4) << 52 (the
+ * constant part 1.5 2^48 of bits >> 4 leaves the 64 bits when shifted, floor(m / 16) stays,
+ * two's complement).  Two variants (fast is a compile-time constant):
+ *   fast = 0 (tanh, whose quotient amplifies the error of e up to 4x): exp(r) - 1 by the
+ *     degree-7 Taylor polynomial (relative error 2^-59.5), lo = 2^k Th p + 2^k Tl, one fma
+ *     (2^k Tl by a multiply; it may be 0 or go subnormal: 2^-1075 absolute, 2^-57 of e);
+ *   fast = 1 (sigmoid, silu, softplus): the degree-6 minimax polynomial (k_x16_p6, 2^-56.3)
+ *     with the table's relative low part Tl/Th added to r first (one more rounding, 2^-58.5),
+ *     lo = 2^k Th (p + Tl/Th) by one multiply: two FMA-pipe operations less, 6-8% of
+ *     sigmoid's time. */
+KINLINE void kx_exp_d(__m512d a, __m512d *eh, __m512d *el, int fast)
 {
     const __m512d t0 = _mm512_loadu_pd(k_x16_th), t1 = _mm512_loadu_pd(k_x16_th + 8);
-    const __m512d l0 = _mm512_loadu_pd(k_x16_tl), l1 = _mm512_loadu_pd(k_x16_tl + 8);
     const __m512d shift = _mm512_set1_pd(K_SHIFT);
     __m512d t = _mm512_fmadd_pd(a, _mm512_set1_pd(K_X16_INVL), shift);
     __m512d md = _mm512_sub_pd(t, shift);
     __m512d rh = _mm512_fnmadd_pd(md, _mm512_set1_pd(K_X16_L1), a);
     __m512d r = _mm512_fnmadd_pd(md, _mm512_set1_pd(K_X16_L2), rh);
-    __m512d q;
-    if (p6) {
-        q = _mm512_fmadd_pd(_mm512_set1_pd(k_x16_p6[4]), r, _mm512_set1_pd(k_x16_p6[3]));
+    __m512i ti = _mm512_castpd_si512(t);
+    __m512i ks = _mm512_slli_epi64(_mm512_srli_epi64(ti, 4), 52);
+    __m512d Th = _mm512_castsi512_pd(
+        _mm512_add_epi64(_mm512_castpd_si512(_mm512_permutex2var_pd(t0, ti, t1)), ks));
+    __m512d lo;
+    if (fast) {
+        const __m512d l0 = _mm512_loadu_pd(k_x16_tr), l1 = _mm512_loadu_pd(k_x16_tr + 8);
+        __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(k_x16_p6[4]), r, _mm512_set1_pd(k_x16_p6[3]));
         q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(k_x16_p6[2]));
         q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(k_x16_p6[1]));
         q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(k_x16_p6[0]));
+        __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q,
+                                    _mm512_add_pd(r, _mm512_permutex2var_pd(l0, ti, l1)));
+        lo = _mm512_mul_pd(Th, p);
     } else {
-        q = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 5040.0), r, _mm512_set1_pd(1.0 / 720.0));
+        const __m512d l0 = _mm512_loadu_pd(k_x16_tl), l1 = _mm512_loadu_pd(k_x16_tl + 8);
+        __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(1.0 / 5040.0), r, _mm512_set1_pd(1.0 / 720.0));
         q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 120.0));
         q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 24.0));
         q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 6.0));
         q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.5));
+        __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
+        __m512d s = _mm512_castsi512_pd(_mm512_add_epi64(ks, _mm512_set1_epi64(0x3ffLL << 52)));
+        lo = _mm512_fmadd_pd(Th, p, _mm512_mul_pd(_mm512_permutex2var_pd(l0, ti, l1), s));
     }
-    __m512d p = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
-    __m512i ti = _mm512_castpd_si512(t);
-    __m512i ks = _mm512_slli_epi64(_mm512_srli_epi64(ti, 4), 52);
-    __m512d s = _mm512_castsi512_pd(_mm512_add_epi64(ks, _mm512_set1_epi64(0x3ff0000000000000LL)));
-    __m512d Th = _mm512_castsi512_pd(
-        _mm512_add_epi64(_mm512_castpd_si512(_mm512_permutex2var_pd(t0, ti, t1)), ks));
-    __m512d Tl = _mm512_mul_pd(_mm512_permutex2var_pd(l0, ti, l1), s);
-    __m512d lo = _mm512_fmadd_pd(Th, p, Tl);
     *eh = _mm512_add_pd(Th, lo);
     *el = _mm512_add_pd(_mm512_sub_pd(Th, *eh), lo);
 }
@@ -361,7 +369,7 @@ KINLINE __m512 kx_softplus_fv(__m512 x, __m512 thf)
  *     2^-106); |ph| = |d c1| <= c0h/4; max(x, 0) + c0h by 2Sum, + ph by Fast2Sum, the rest
  *     (pl + c0l + d^2 Q, |d^2 Q| < g/20, its roundings < 2^-57 of g) added last: <= 0.5 + 2^-4
  *     ULP before the final rounding's 0.5.
- *   a >= 7.75, inf, NaN: e = exp(-a) = 2^k (wh + wl) within 2^-55.4 (kx_exp_d, degree 6), g =
+ *   a >= 7.75, inf, NaN: e = exp(-a) = 2^k (wh + wl) within 2^-55.2 (kx_exp_d, degree 6), g =
  *     e (1 - e/2 + e^2/3 - e^3/4 + e^4/5 - e^5/6) (e <= 4.4e-4: the rest < 2^-62 of g) as eh +
  *     (el + eh q): <= 0.5 + 2^-2 ULP.  Vectors without such a lane skip this part.
  *   x where x > threshold.  (Measured, one thread in cache: 1.35 ns per element on N(0, 1)
