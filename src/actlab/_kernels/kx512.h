@@ -39,8 +39,8 @@
  *   (x < 0) or e/(1 + e) <= 1/2 (x >= 0); the remainder steps add < 2^-36 (float) resp.
  *   2^-65 (double) relative.  Bounds before the final rounding: float 2^-26 relative (0.25
  *   ULP), double 2^-55 (0.25 ULP).  Measured: float32 over all 2^32 inputs
- *   (tools/check_f32_exhaustive.py), see the README; float64 0.62 ULP on 140k random points
- *   (0.54 with the degree-7 exponential); the test suite's sweeps hold them to the issue's 1.0.
+ *   (tools/check_f32_exhaustive.py), see the README; float64 0.63 ULP on 260k random points
+ *   (0.54 with the degree-7 exponential); tests/test_kernels.py holds them to 0.75.
  * silu = x sigma = fma(x, y0, x corr), one rounding (x corr is ~2^-24 resp. 2^-53 of the sum,
  *   its own rounding negligible); x > 40, +inf and NaN return x.
  * Lanes below the range (float x < -80: sigma's subnormal tail; double x < -705) are
@@ -180,9 +180,9 @@ KINLINE __m512d kx_div_d(__m512d nh, __m512d nl, __m512d dh, __m512d dl, __m512d
     return y0;
 }
 
-/* float64: sigma(x) = y0 + corr.  The numerator of x < 0 is e = 2^k (wh + wl) itself: eh =
- * 2^k wh is normal (x >= -705: k >= -1018), el = 2^k wl exact down to x ~ -672 and beyond
- * within 2^-1075, 2^-57 of the result (no final scaling: one multiply less per vector) */
+/* float64: sigma(x) = y0 + rem / d, 1/d ~ *rcp.  The numerator of x < 0 is e = eh + el
+ * itself, no final scaling by 2^k: eh is normal for x >= -705, el may go subnormal (2^-1075
+ * absolute, 2^-57 of the result) */
 KINLINE __m512d kx_sig_d(__m512d x, __m512d *rem, __m512d *rcp)
 {
     const __m512d one = _mm512_set1_pd(1.0);
@@ -372,9 +372,11 @@ KINLINE __m512 kx_softplus_fv(__m512 x, __m512 thf)
  *   a >= 7.75, inf, NaN: e = exp(-a) = 2^k (wh + wl) within 2^-55.2 (kx_exp_d, degree 6), g =
  *     e (1 - e/2 + e^2/3 - e^3/4 + e^4/5 - e^5/6) (e <= 4.4e-4: the rest < 2^-62 of g) as eh +
  *     (el + eh q): <= 0.5 + 2^-2 ULP.  Vectors without such a lane skip this part.
- *   x where x > threshold.  (Measured, one thread in cache: 1.35 ns per element on N(0, 1)
- *   or N(0, 2^2) data, 1.75 on N(0, 4^2), where a third of the vectors have a lane beyond
- *   7.75, 2.4 on N(0, 8^2); the double-double exp and log-table version before: 2.8.) */
+ *   x where x > threshold.  (Measured, one thread in cache: 1.34 ns per element on N(0, 1)
+ *   or N(0, 2^2) data, 1.63 on N(0, 4^2), where a third of the vectors have a lane beyond
+ *   7.75 (the far part costs ~1 ns per element of a vector that takes it; a predictable
+ *   pattern of such vectors runs no faster than a random one), 2.2 on N(0, 8^2); the
+ *   double-double exp and log-table version before: 2.8.) */
 #define KX_SPD_TAB(r)                                                                        \
     _mm512_permutex2var_pd(_mm512_loadu_pd(k_xsp_d[r]), ix, _mm512_loadu_pd(k_xsp_d[r] + 8))
 KINLINE __m512d kx_softplus_dv(__m512d x, __m512d th)
