@@ -9,7 +9,7 @@
  * integer adds to the exponent field; float32 runs in float arithmetic, 16 lanes per vector.
  * Measured on Zen 4, in cache, one thread, ns per element (portable AVX-512 loops before):
  * float32 sigmoid 0.47-0.57 (1.0), silu 0.53 (0.92), tanh 0.41-0.5 (1.03), softplus
- * 0.43-0.71 (2.4); float64 sigmoid 1.05-1.2 (1.85), silu 1.2-1.35 (2.1), tanh 1.36-1.46
+ * 0.43-0.71 (2.4); float64 sigmoid 1.0-1.2 (1.85), silu 1.16-1.35 (2.1), tanh 1.19-1.32
  * (2.4), softplus 1.34-1.7 (5.4).
  *
  * Exponential, e = exp(a) for a = -|x| <= 0 (clamped at -80 for float, -708 for double):
