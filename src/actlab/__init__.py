@@ -10,24 +10,30 @@ True
 
 from __future__ import annotations
 
-from ._activation import Activation, AxisActivation, available, get
 from ._kernels import get_num_threads, set_num_threads
-from ._axis import glu, log_softmax, logsumexp, softmax
 from .activations import (
+    Activation,
+    AxisActivation,
+    available,
     elu,
     gelu,
+    get,
+    glu,
     hard_sigmoid,
     hard_swish,
     identity,
     leaky_relu,
     log_sigmoid,
+    log_softmax,
     logit,
+    logsumexp,
     mish,
     relu,
     relu6,
     selu,
     sigmoid,
     silu,
+    softmax,
     softplus,
     step,
     tanh,

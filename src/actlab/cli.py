@@ -14,7 +14,7 @@ from typing import Any, NoReturn, Sequence
 
 import numpy as np
 
-from . import _activation
+from . import activations as _activation
 
 
 class UsageError(Exception):

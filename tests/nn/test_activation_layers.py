@@ -116,7 +116,7 @@ def test_step_is_forward_only_with_zero_gradient() -> None:
 
 
 def test_softmax_backward_uses_cached_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    import actlab._axis as ax
+    import actlab.activations.axis as ax
 
     layer = nn.Softmax(dim=-1)
     x = np.array([[1.0, 2.0, 3.0]])

@@ -15,15 +15,18 @@ import numpy as np
 import pytest
 
 import actlab
-import actlab.nn.recurrent as R
+import actlab.nn.recurrent.cells as C
+import actlab.nn.recurrent.loops as LP
+import actlab.runtime as RT
 from actlab import _kernels
 from actlab.nn.recurrent import GRU, LSTM, GRUCell, LSTMCell
 
 pytestmark = pytest.mark.skipif(not _kernels.available(), reason="needs the compiled extension")
 
-TWINS = {"_LSTM_CELL": R._lstm_cell_np, "_LSTM_CELL_BACKWARD": R._lstm_cell_backward_np,
-         "_GRU_CELL": R._gru_cell_np, "_GRU_CELL_BACKWARD": R._gru_cell_backward_np}
-PATHS = {"compiled loops": {}, "cell ufuncs": {"_LOOPS": None}, "numpy twins": {"_LOOPS": None, **TWINS}}
+TWINS = {(LP, "_LSTM_CELL"): C._lstm_cell_np, (LP, "_LSTM_CELL_BACKWARD"): C._lstm_cell_backward_np,
+         (LP, "_GRU_CELL"): C._gru_cell_np, (LP, "_GRU_CELL_BACKWARD"): C._gru_cell_backward_np}
+PATHS = {"compiled loops": {}, "cell ufuncs": {(RT, "_LOOPS"): None},
+         "numpy twins": {(RT, "_LOOPS"): None, **TWINS}}
 
 
 def _everything(cls, dtype, *, layers=2, batch_first=False, T=6, B=5, I=3, H=4, seed=0):
@@ -57,7 +60,7 @@ def _close(a, b, dtype):
 
 
 def test_compiled_loops_are_in_use():
-    assert R._c_loops() is not None
+    assert RT._c_loops() is not None
 
 
 @pytest.mark.parametrize("path", ["cell ufuncs", "numpy twins"])
@@ -65,10 +68,10 @@ def test_compiled_loops_are_in_use():
 @pytest.mark.parametrize("cls", [LSTM, GRU])
 @pytest.mark.parametrize("batch_first", [False, True])
 def test_paths_agree(monkeypatch, cls, dtype, path, batch_first):
-    R._c_loops()
+    RT._c_loops()
     ref = _everything(cls, dtype, batch_first=batch_first)
-    for k, v in PATHS[path].items():
-        monkeypatch.setattr(R, k, v)
+    for (mod, k), v in PATHS[path].items():
+        monkeypatch.setattr(mod, k, v)
     _close(_everything(cls, dtype, batch_first=batch_first), ref, dtype)
 
 
@@ -79,7 +82,7 @@ def test_batch_split_over_threads_equals_serial(monkeypatch, cls, dtype):
     try:
         actlab.set_num_threads(1)
         serial = _everything(cls, dtype, B=7, seed=3)
-        monkeypatch.setattr(R, "PARALLEL_WORK", 0.0)
+        monkeypatch.setattr(RT, "PARALLEL_WORK", 0.0)
         actlab.set_num_threads(3)  # 7 rows -> blocks of 2, 2, 3
         m = cls(3, 4, rng=np.random.default_rng(0))
         assert [(s.start, s.stop) for s in m._batch_parts(7)] == [(0, 2), (2, 4), (4, 7)]
@@ -96,9 +99,9 @@ def test_cells_split_over_threads(monkeypatch, cls):
     results = []
     before = actlab.get_num_threads()
     try:
-        for threads, work in ((1, R.PARALLEL_WORK), (2, 0.0)):
+        for threads, work in ((1, RT.PARALLEL_WORK), (2, 0.0)):
             actlab.set_num_threads(threads)
-            monkeypatch.setattr(R, "PARALLEL_WORK", work)
+            monkeypatch.setattr(RT, "PARALLEL_WORK", work)
             cell = cls(3, 4, rng=np.random.default_rng(1))
             h = cell.forward(x)
             dx = cell.backward(dh)
@@ -128,7 +131,7 @@ def test_parallel_work_threshold_keeps_small_batches_serial():
 
 # --------------------------------------------------------------------- the compiled loops' checks
 def test_compiled_loops_refuse_bad_arguments():
-    L = R._c_loops()
+    L = RT._c_loops()
     f4, f8 = np.float32, np.float64
     T, B, H, I = 3, 2, 4, 2
     K = H + I + 1
@@ -177,7 +180,7 @@ HOSTILE = np.array([-np.inf, -1000.0, -50.0, -1.0, -0.0, 0.0, 5e-324, 1e-300, 0.
 @pytest.mark.parametrize("name", ["lstm_cell", "lstm_cell_backward", "gru_cell", "gru_cell_backward"])
 def test_cell_ufuncs_take_hostile_values_quietly(name, dtype):
     uf = _kernels.get(name)
-    twin = getattr(R, f"_{name}_np")
+    twin = getattr(C, f"_{name}_np")
     rng = np.random.default_rng(0)
     ins = [rng.choice(HOSTILE, size=(7, 9)).astype(dtype) for _ in range(uf.nin)]
     outs = tuple(np.empty((7, 9), dtype) for _ in range(uf.nout))
@@ -219,7 +222,7 @@ def _child_runs_split_lstm(q):
 def test_batch_split_works_in_a_forked_child(monkeypatch):
     import multiprocessing
 
-    monkeypatch.setattr(R, "PARALLEL_WORK", 0.0)
+    monkeypatch.setattr(RT, "PARALLEL_WORK", 0.0)
     before = actlab.get_num_threads()
     try:
         actlab.set_num_threads(2)
@@ -255,7 +258,7 @@ def test_float32_lstm_cell_ulp_bounds(scale):
         zs = [(rng.standard_normal(n) * np.exp(rng.uniform(-20, 3, n))).astype(np.float32) for _ in range(4)]
     cp = np.zeros(n, np.float32)
     got = _kernels.get("lstm_cell")(*zs, cp)
-    ref = R._lstm_cell_np(*[z.astype(np.float64) for z in zs], cp.astype(np.float64),
+    ref = C._lstm_cell_np(*[z.astype(np.float64) for z in zs], cp.astype(np.float64),
                           out=tuple(np.empty(n) for _ in range(8)))
     bounds = dict(h=10, c=5, po=10, oc=10, pi=8, pf=0, pg=8, f=3)
     for (name, bound), g, r in zip(bounds.items(), got, ref):
@@ -289,7 +292,7 @@ def test_float32_lstm_cell_plain_float_path_takes_hostile_values_quietly():
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         got = uf(*ins)
     with np.errstate(all="ignore"):
-        want = R._lstm_cell_np(*[a.astype(np.float64) for a in ins], out=tuple(np.empty(4096) for _ in range(8)))
+        want = C._lstm_cell_np(*[a.astype(np.float64) for a in ins], out=tuple(np.empty(4096) for _ in range(8)))
     # c = f c_prev + i g may cancel (absolute error ~1e-7 (1 + |c_prev|)) and tanh'(c) has
     # condition number 2|c| (<= 82 here): tolerances say so; the values are otherwise close
     scale = 1.0 + np.nan_to_num(np.abs(ins[4].astype(np.float64)))

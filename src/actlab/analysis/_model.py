@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .._activation import Activation, AxisActivation, get
+from ..activations.base import Activation, AxisActivation, get
 
 
 def snake(name: str) -> str:

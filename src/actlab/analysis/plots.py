@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .._activation import Activation, AxisActivation, get
+from ..activations.base import Activation, AxisActivation, get
 
 __all__ = [
     "gallery", "seed_figure", "seed_figures", "SEED_FUNCTIONS", "histograms",

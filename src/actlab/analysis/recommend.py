@@ -19,7 +19,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
-from .._activation import get
+from ..activations.base import get
 from ._model import activation_name, layers
 
 __all__ = ["Recommendation", "Finding", "TASKS", "recommend", "table", "check_model", "describe", "task_names"]

@@ -16,9 +16,9 @@ import numpy as np
 
 from .. import activations as A
 from .. import datasets, nn
-from .._activation import get
+from ..activations.base import get
 from ..models import LogisticRegression, SequenceRegressor
-from ..nn.recurrent import blas_single_thread
+from ..runtime import blas_single_thread
 from . import plots, vanishing
 from .recommend import check_model, table as rec_table
 from .report import Report, Section

@@ -35,8 +35,8 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .. import nn
-from .._axis import softmax
-from ..nn.recurrent import blas_single_thread
+from ..activations.axis import softmax
+from ..runtime import blas_single_thread
 from ..activations import sigmoid
 
 __all__ = ["NetEstimator", "as_generator"]

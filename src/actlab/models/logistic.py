@@ -182,7 +182,7 @@ class LogisticRegression(ClassifierMixin, ClassifierOutputs, NetEstimator, BaseE
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """Log of :meth:`predict_proba`, computed from the logits (log-sigmoid / log-softmax)."""
-        from .._axis import log_softmax
+        from ..activations.axis import log_softmax
         from ..activations import log_sigmoid
 
         z = self._raw(X)

@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils._available_if import available_if
 
 from .. import nn
-from .._activation import get
+from ..activations.base import get
 from ._base import ClassifierOutputs, NetEstimator
 
 __all__ = ["MLPClassifier", "MLPRegressor"]

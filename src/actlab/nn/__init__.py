@@ -13,7 +13,7 @@ array([0.19661193, 0.10499359])
 from __future__ import annotations
 
 from . import init, optim
-from .activations import (
+from .activation_layers import (
     ELU,
     GELU,
     GLU,

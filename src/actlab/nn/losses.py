@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .. import _kernels
-from .._axis import log_softmax
+from ..activations.axis import log_softmax
 from ..activations import log_sigmoid, sigmoid
 from .layers import _float_input
 from .module import Module

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from .._activation import Activation as _CoreActivation
-from .._activation import AxisActivation as _CoreAxisActivation
-from .._activation import get as _get
+from ..activations.base import Activation as _CoreActivation
+from ..activations.base import AxisActivation as _CoreAxisActivation
+from ..activations.base import get as _get
 from .module import Module
 
 __all__ = [

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _math as m
-from ._activation import AxisActivation, register
+from .. import _math as m
+from .base import AxisActivation, register
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "glu"]
 

@@ -1,9 +1,9 @@
 """Elementwise activation functions: value, first and second derivative, one place each.
 
-Every object here is an :class:`~actlab._activation.Activation`; ``act(x)``, ``act.grad(x)``,
+Every object here is an :class:`~actlab.activations.base.Activation`; ``act(x)``, ``act.grad(x)``,
 ``act.grad2(x)``, ``act.vjp(x, dy)``.  Formulas are written in float64 NumPy and are the
 reference for the compiled kernels.  The axis functions (softmax, log_softmax, logsumexp,
-glu) live in :mod:`actlab._axis`.
+glu) live in :mod:`actlab.activations.axis`.
 
 Kink convention (used everywhere in actlab): at a point where the function is not
 differentiable, the derivative is the value PyTorch's autograd returns -- relu'(0) = 0,
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _math as m
-from ._activation import Activation, register
+from .. import _math as m
+from .base import Activation, register
 
 __all__ = [
     "identity", "step", "sigmoid", "log_sigmoid", "logit", "tanh", "relu", "leaky_relu",

@@ -3,7 +3,7 @@
 Every activation in actlab is one instance of :class:`Activation` (elementwise) or
 :class:`AxisActivation` (softmax-like, reduces along an axis).  An instance bundles the
 value, first and second derivative formulas -- written once, in NumPy, in
-:mod:`actlab.activations` / :mod:`actlab._axis` -- with metadata used by the plots and
+:mod:`actlab.activations.elementwise` / :mod:`actlab.activations.axis` -- with metadata used by the plots and
 the report.  When the compiled ufuncs of :mod:`actlab._kernels` are available, the
 elementwise calls on NumPy float arrays run through them; the NumPy formulas stay the
 readable reference and the fallback.

@@ -1,0 +1,42 @@
+"""Every activation of actlab: the objects, their formulas and the registry.
+
+* :mod:`.base` -- the :class:`Activation` / :class:`AxisActivation` objects, the dtype
+  policy (:func:`as_float_array`) and the registry (:func:`get`, :func:`available`);
+* :mod:`.elementwise` -- the elementwise functions (sigmoid, tanh, relu, ...), one NumPy
+  formula per value and derivative: the reference of the compiled kernels;
+* :mod:`.axis` -- the functions along an axis (softmax, log_softmax, logsumexp, glu).
+
+May import: NumPy, :mod:`actlab._math` and (lazily) :mod:`actlab._kernels`; nothing else of
+actlab.
+"""
+
+from __future__ import annotations
+
+from .axis import glu, log_softmax, logsumexp, softmax
+from .base import Activation, AxisActivation, as_float_array, available, get, register
+from .elementwise import (
+    elu,
+    gelu,
+    hard_sigmoid,
+    hard_swish,
+    identity,
+    leaky_relu,
+    log_sigmoid,
+    logit,
+    mish,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softplus,
+    step,
+    tanh,
+)
+
+__all__ = [
+    "Activation", "AxisActivation", "as_float_array", "available", "get", "register",
+    "identity", "step", "sigmoid", "log_sigmoid", "logit", "tanh", "relu", "leaky_relu",
+    "relu6", "elu", "selu", "gelu", "silu", "mish", "softplus", "hard_sigmoid", "hard_swish",
+    "softmax", "log_softmax", "logsumexp", "glu",
+]
