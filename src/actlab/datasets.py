@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 from sklearn.utils import Bunch
 
+from ._checks import check_rng
+
 __all__ = ["breast_cancer", "digits", "multilabel_digits", "iris", "adding_problem", "noisy_sine"]
 
 _PRIMES = np.array([2, 3, 5, 7])
@@ -146,13 +148,6 @@ def iris(*, return_X_y: bool = False) -> Any:
                 target_names=np.asarray(b.target_names), DESCR=b.DESCR)
 
 
-def _check_rng(rng: Any, fn: str) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{fn}: rng must be a numpy.random.Generator "
-                        f"(e.g. numpy.random.default_rng(0)), got {type(rng).__name__}")
-    return rng
-
-
 def _check_int(v: Any, name: str, fn: str, low: int) -> int:
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
         raise ValueError(f"{fn}: {name} must be an int >= {low}, got {v!r}")
@@ -196,7 +191,7 @@ def adding_problem(n_samples: int, T: int, *, rng: np.random.Generator,
     fn = "adding_problem"
     n = _check_int(n_samples, "n_samples", fn, 1)
     T = _check_int(T, "T", fn, 2)
-    rng = _check_rng(rng, fn)
+    rng = check_rng(rng, fn, optional=False)
     values = rng.uniform(0.0, 1.0, size=(n, T))
     half = T // 2
     first = rng.integers(0, half, size=n)
@@ -246,7 +241,7 @@ def noisy_sine(n_samples: int, T: int, *, rng: np.random.Generator, noise: float
     n = _check_int(n_samples, "n_samples", fn, 1)
     T = _check_int(T, "T", fn, 1)
     h = _check_int(horizon, "horizon", fn, 1)
-    rng = _check_rng(rng, fn)
+    rng = check_rng(rng, fn, optional=False)
     noise = float(noise)
     if not np.isfinite(noise) or noise < 0:
         raise ValueError(f"{fn}: noise must be a finite number >= 0, got {noise!r}")

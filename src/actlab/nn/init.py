@@ -17,20 +17,14 @@ from typing import Sequence
 
 import numpy as np
 
+from .._checks import check_rng
+
 __all__ = [
     "calculate_gain", "fan_in_and_fan_out", "uniform", "normal", "zeros", "xavier_uniform",
     "xavier_normal", "kaiming_uniform", "kaiming_normal", "linear_default",
 ]
 
 _LINEAR = ("linear", "identity", "conv1d", "conv2d", "conv3d", "sigmoid")
-
-
-def _check_rng(rng: np.random.Generator | None) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    return rng
 
 
 def _shape(shape: int | Sequence[int]) -> tuple[int, ...]:
@@ -73,13 +67,13 @@ def fan_in_and_fan_out(shape: int | Sequence[int]) -> tuple[int, int]:
 def uniform(shape: int | Sequence[int], a: float = 0.0, b: float = 1.0, *,
             rng: np.random.Generator | None = None, dtype: np.dtype | type = np.float64) -> np.ndarray:
     """Samples of U(a, b)."""
-    return _check_rng(rng).uniform(a, b, size=_shape(shape)).astype(dtype)
+    return check_rng(rng, "actlab.nn.init.uniform").uniform(a, b, size=_shape(shape)).astype(dtype)
 
 
 def normal(shape: int | Sequence[int], mean: float = 0.0, std: float = 1.0, *,
            rng: np.random.Generator | None = None, dtype: np.dtype | type = np.float64) -> np.ndarray:
     """Samples of N(mean, std²)."""
-    return _check_rng(rng).normal(mean, std, size=_shape(shape)).astype(dtype)
+    return check_rng(rng, "actlab.nn.init.normal").normal(mean, std, size=_shape(shape)).astype(dtype)
 
 
 def zeros(shape: int | Sequence[int], *, rng: np.random.Generator | None = None,
@@ -141,7 +135,7 @@ def linear_default(out_features: int, in_features: int, *, rng: np.random.Genera
     >>> w.shape, b.shape, bool(np.all(np.abs(w) <= 0.5))
     ((2, 4), (2,), True)
     """
-    rng = _check_rng(rng)
+    rng = check_rng(rng, "actlab.nn.init.linear_default")
     w = kaiming_uniform((out_features, in_features), a=math.sqrt(5.0), rng=rng, dtype=dtype)
     k = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
     b = uniform((out_features,), -k, k, rng=rng, dtype=dtype)

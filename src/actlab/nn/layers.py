@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from .._checks import check_rng, float_input
 from . import init as _init
 from .module import Module
 
@@ -26,15 +27,6 @@ _INITS: dict[str, Callable[..., np.ndarray]] = {
     "kaiming_uniform": _init.kaiming_uniform,
     "kaiming_normal": _init.kaiming_normal,
 }
-
-
-def _float_input(x: Any, who: str) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.dtype.kind in "biu":
-        return arr.astype(np.float64)
-    if arr.dtype.kind != "f":
-        raise TypeError(f"{who}: input has dtype {arr.dtype}; expected a real floating, integer or bool array")
-    return arr
 
 
 class Linear(Module):
@@ -82,7 +74,7 @@ class Linear(Module):
                 raise ValueError(f"Linear: {nm} must be a non-negative int, got {v!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.use_bias = bool(bias)
-        rng = _init._check_rng(rng)
+        rng = check_rng(rng, type(self).__name__)
         shape = (self.out_features, self.in_features)
         if isinstance(init, str) and init == "default":
             w, b = _init.linear_default(self.out_features, self.in_features, rng=rng, dtype=dtype)
@@ -104,7 +96,7 @@ class Linear(Module):
 
     def forward(self, x: Any) -> np.ndarray:
         """``x @ W.T + b``; caches ``x``."""
-        x = _float_input(x, "Linear")
+        x = float_input(x, "Linear")
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear: input has shape {x.shape}; its last axis must have size {self.in_features}")
         self._x = x
@@ -217,11 +209,11 @@ class Dropout(Module):
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
         self.p = p
-        self.rng = _init._check_rng(rng)
+        self.rng = check_rng(rng, type(self).__name__)
         self._scale: np.ndarray | None = None
 
     def forward(self, x: Any) -> np.ndarray:
-        x = _float_input(x, "Dropout")
+        x = float_input(x, "Dropout")
         if not self.training or self.p == 0.0:
             self._scale = np.ones((), dtype=x.dtype)
             return x.copy()

@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 
 from .. import _kernels
-from ..activations.axis import log_softmax
+from .._checks import float_input
 from ..activations import log_sigmoid, sigmoid
-from .layers import _float_input
+from ..activations.axis import log_softmax
 from .module import Module
 
 __all__ = ["Loss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
@@ -94,7 +94,7 @@ class Loss(Module):
 
     def forward(self, input: Any, target: Any) -> np.ndarray:
         """Loss of ``input`` against ``target`` (0-d array, or per element for ``"none"``)."""
-        x = _float_input(input, type(self).__name__)
+        x = float_input(input, type(self).__name__)
         self._dtype = x.dtype
         with np.errstate(under="ignore"):
             per, denom = self._forward(x.astype(np.float64, copy=False), target)

@@ -12,6 +12,7 @@ import numpy as np
 
 from ... import _kernels
 from ... import runtime as _runtime
+from ..._checks import check_rng, positive_int
 from ...activations import elementwise as _act
 from ...activations.base import as_float_array
 from ...runtime import _in_parallel, blas_single_thread
@@ -33,12 +34,6 @@ _GATE_ACT = {"i": _sigmoid, "f": _sigmoid, "o": _sigmoid, "r": _sigmoid, "z": _s
              "g": _tanh, "n": _tanh}
 
 
-def _check_size(v: Any, name: str, cls: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ValueError(f"{cls}: {name} must be a positive int, got {v!r}")
-    return int(v)
-
-
 class _Recurrent(Module):
     """Parameters, shape handling and the layer loop shared by the four public classes."""
 
@@ -51,17 +46,15 @@ class _Recurrent(Module):
                  dtype: Any = np.float64) -> None:
         super().__init__()
         cls = type(self).__name__
-        self.input_size = _check_size(input_size, "input_size", cls)
-        self.hidden_size = H = _check_size(hidden_size, "hidden_size", cls)
-        self.num_layers = _check_size(num_layers, "num_layers", cls)
+        self.input_size = positive_int(input_size, "input_size", cls)
+        self.hidden_size = H = positive_int(hidden_size, "hidden_size", cls)
+        self.num_layers = positive_int(num_layers, "num_layers", cls)
         self.bias = bool(bias)
         self.batch_first = bool(batch_first)
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise TypeError(f"{cls}: dtype must be float32 or float64, got {self.dtype}")
-        rng = np.random.default_rng() if rng is None else rng
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"{cls}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        rng = check_rng(rng, cls)
         k, G = 1.0 / np.sqrt(H), len(self._gates) * H
         self._sfx = [""] if self._cell else [f"_l{j}" for j in range(self.num_layers)]
         for j, sfx in enumerate(self._sfx):
