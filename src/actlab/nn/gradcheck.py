@@ -20,6 +20,8 @@ for a fixed random projection :math:`\bar y` of the output.  It returns a
 >>> rep = nn.gradcheck(nn.Linear(3, 2, rng=rng), [rng.normal(size=(4, 3))])
 >>> rep.ok, sorted(rep.errors)
 (True, ['bias', 'input0', 'weight'])
+
+May import: NumPy and :mod:`.module`.
 """
 
 from __future__ import annotations
@@ -125,6 +127,34 @@ def gradcheck(target: Module | Callable[..., Any], inputs: Sequence[Any], eps: f
     """
     rng = np.random.default_rng(0) if rng is None else rng
     fwd, back = _forward_fn(target, vjp)
+    xs = _float64_inputs(inputs)
+    is_mod = isinstance(target, Module)
+    plist = _float64_params(target) if (is_mod and params) else []
+    y0 = np.asarray(fwd(*xs), dtype=np.float64)
+    dout = rng.standard_normal(y0.shape)
+    if is_mod:
+        target.zero_grad()
+    grads_in = back(xs, dout.copy() if dout.ndim else dout[()])
+    analytic = _analytic_gradients(xs, grads_in, wrt)
+    for name, p, g in plist:
+        analytic[name] = (p, np.array(g, dtype=np.float64, copy=True))
+
+    def loss() -> float:
+        return float(np.sum(np.asarray(fwd(*xs), dtype=np.float64) * dout))
+
+    report = GradcheckReport(atol=atol, rtol=rtol)
+    for name, (arr, g) in analytic.items():
+        _compare(report, name, g, _central_differences(arr, loss, eps))
+    if is_mod:
+        fwd(*xs)  # leave the module's cache consistent with the unperturbed point
+    if raise_exception and not report.ok:
+        raise AssertionError(str(report))
+    return report
+
+
+def _float64_inputs(inputs: Sequence[Any]) -> list[np.ndarray]:
+    """Float64 copies of the floating inputs (the caller's arrays stay untouched); integer
+    inputs (class labels) pass through and are never differentiated."""
     xs = []
     for i, a in enumerate(inputs):
         arr = np.asarray(a)
@@ -133,21 +163,23 @@ def gradcheck(target: Module | Callable[..., Any], inputs: Sequence[Any], eps: f
         elif arr.dtype.kind not in "biu":
             raise TypeError(f"gradcheck: input{i} has dtype {arr.dtype}")
         xs.append(arr)
+    return xs
 
-    is_mod = isinstance(target, Module)
-    plist = list(target.parameters()) if (is_mod and params) else []
+
+def _float64_params(target: Module) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """The module's parameters; central differences of float32 ones would measure rounding."""
+    plist = list(target.parameters())
     for name, p, _ in plist:
         if p.dtype != np.float64:
             raise ValueError(f"gradcheck: parameter {name!r} is {p.dtype}; central differences need float64 parameters")
+    return plist
 
-    y0 = np.asarray(fwd(*xs), dtype=np.float64)
-    dout = rng.standard_normal(y0.shape)
-    if is_mod:
-        target.zero_grad()
-    grads_in = back(xs, dout.copy() if dout.ndim else dout[()])
-    analytic: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # name -> (array to perturb, analytic grad)
-    check = range(len(xs)) if wrt is None else wrt
-    for i in check:
+
+def _analytic_gradients(xs: list[np.ndarray], grads_in: list[Any],
+                        wrt: Sequence[int] | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``name -> (array to perturb, analytic gradient)`` for the inputs to check."""
+    analytic: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for i in (range(len(xs)) if wrt is None else wrt):
         if i >= len(grads_in) or grads_in[i] is None:
             if wrt is not None:
                 raise ValueError(f"gradcheck: backward returned no gradient for input{i}")
@@ -158,32 +190,29 @@ def gradcheck(target: Module | Callable[..., Any], inputs: Sequence[Any], eps: f
         if g.shape != xs[i].shape:
             raise ValueError(f"gradcheck: gradient of input{i} has shape {g.shape}, input has {xs[i].shape}")
         analytic[f"input{i}"] = (xs[i], g)
-    for name, p, g in plist:
-        analytic[name] = (p, np.array(g, dtype=np.float64, copy=True))
+    return analytic
 
-    def loss() -> float:
-        return float(np.sum(np.asarray(fwd(*xs), dtype=np.float64) * dout))
 
-    report = GradcheckReport(atol=atol, rtol=rtol)
-    for name, (arr, g) in analytic.items():
-        num = np.zeros(arr.shape)
-        for k in np.ndindex(arr.shape):
-            orig = arr[k]
-            arr[k] = orig + eps
-            lp = loss()
-            arr[k] = orig - eps
-            lm = loss()
-            arr[k] = orig  # restored bit for bit
-            num[k] = (lp - lm) / (2.0 * eps)
-        diff = np.abs(g - num)
-        scale = np.maximum(np.abs(g), np.abs(num))
-        rel = np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), 0.0)
-        report.errors[name] = (float(diff.max(initial=0.0)), float(rel.max(initial=0.0)))
-        if np.any(~(diff <= atol + rtol * np.abs(num))):
-            report.failures.append(name)
-            report.ok = False
-    if is_mod:
-        fwd(*xs)  # leave the module's cache consistent with the unperturbed point
-    if raise_exception and not report.ok:
-        raise AssertionError(str(report))
-    return report
+def _central_differences(arr: np.ndarray, loss: Callable[[], float], eps: float) -> np.ndarray:
+    """d loss / d arr by central differences, perturbing ``arr`` in place element by element."""
+    num = np.zeros(arr.shape)
+    for k in np.ndindex(arr.shape):
+        orig = arr[k]
+        arr[k] = orig + eps
+        lp = loss()
+        arr[k] = orig - eps
+        lm = loss()
+        arr[k] = orig  # restored bit for bit
+        num[k] = (lp - lm) / (2.0 * eps)
+    return num
+
+
+def _compare(report: GradcheckReport, name: str, g: np.ndarray, num: np.ndarray) -> None:
+    """Record the max absolute / relative error of ``g`` against ``num`` in ``report``."""
+    diff = np.abs(g - num)
+    scale = np.maximum(np.abs(g), np.abs(num))
+    rel = np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), 0.0)
+    report.errors[name] = (float(diff.max(initial=0.0)), float(rel.max(initial=0.0)))
+    if np.any(~(diff <= report.atol + report.rtol * np.abs(num))):  # NaN fails too
+        report.failures.append(name)
+        report.ok = False

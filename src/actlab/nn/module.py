@@ -18,6 +18,8 @@ Protocol (the "Deep Learning from Scratch" style, made explicit)
 
 Submodules are registered by assigning them as attributes (``self.fc = Linear(2, 3)``)
 or with :meth:`Module.add_module`.
+
+May import: NumPy only (every layer of :mod:`actlab.nn` builds on this module).
 """
 
 from __future__ import annotations
@@ -42,6 +44,24 @@ def _split(module: "Module", key: str) -> tuple["Module", str]:
             raise KeyError(f"{key!r}: {type(mod).__name__} has no submodule {'.'.join(parts[:i + 1])!r}")
         mod = children[part]
     return mod, parts[-1]
+
+
+def _checked_state(own: dict[str, np.ndarray], state: dict[str, Any], who: str) -> dict[str, np.ndarray]:
+    """``state``'s arrays by name after checking names, shapes and dtypes against ``own``
+    (all checked before anything is copied, so a bad state leaves the module unchanged)."""
+    missing = sorted(set(own) - set(state))
+    extra = sorted(set(state) - set(own))
+    if missing or extra:
+        raise KeyError(f"state dict does not match {who}: missing {missing}, unexpected {extra}")
+    staged = {}
+    for name, p in own.items():
+        v = np.asarray(state[name])
+        if v.shape != p.shape:
+            raise ValueError(f"parameter {name!r}: shape {v.shape} in the state, {p.shape} in the module")
+        if v.dtype.kind not in "fiub":
+            raise TypeError(f"parameter {name!r}: dtype {v.dtype} is not a real number type")
+        staged[name] = v
+    return staged
 
 
 class _ParamView(MutableMapping):
@@ -257,19 +277,7 @@ class Module:
         a shape mismatch or non-finite values; the module is unchanged when it raises.
         """
         own = {name: p for name, p, _ in self.parameters()}
-        missing = sorted(set(own) - set(state))
-        extra = sorted(set(state) - set(own))
-        if missing or extra:
-            raise KeyError(f"state dict does not match {type(self).__name__}: missing {missing}, unexpected {extra}")
-        staged = {}
-        for name, p in own.items():
-            v = np.asarray(state[name])
-            if v.shape != p.shape:
-                raise ValueError(f"parameter {name!r}: shape {v.shape} in the state, {p.shape} in the module")
-            if v.dtype.kind not in "fiub":
-                raise TypeError(f"parameter {name!r}: dtype {v.dtype} is not a real number type")
-            staged[name] = v
-        for name, v in staged.items():
+        for name, v in _checked_state(own, state, type(self).__name__).items():
             own[name][...] = v
 
     # -- computation ----------------------------------------------------------------------
