@@ -6,6 +6,9 @@ from-scratch layers, models and analysis.
 array([0.73105858, 0.11920292, 0.95257413, 0.01798621])
 >>> al.get("swish") is al.silu
 True
+
+May import: :mod:`actlab._kernels` and :mod:`actlab.activations` (public re-exports only;
+``import actlab`` stays light: no SciPy, scikit-learn, matplotlib or torch).
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Each helper is written so that ``exp`` only sees arguments that cannot overflow, so that
 no RuntimeWarning is raised for any finite or infinite input, and so that results stay
 accurate in the tails (relative error of a few ULP where the true value is a normal number).
+
+May import: NumPy and the generated :mod:`actlab._roots` only.
 """
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ noisy_sine             regression   (n, T, 1) float64           (n,) float64
 >>> X, y = datasets.breast_cancer(return_X_y=True)
 >>> X.shape, sorted(set(y.tolist()))
 ((569, 30), [0, 1])
+
+May import: NumPy, scikit-learn (its bundled data) and :mod:`actlab._checks`.
 """
 
 from __future__ import annotations

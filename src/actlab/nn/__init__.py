@@ -8,6 +8,8 @@ optimizers, gradient checking and save/load -- numerically equal to PyTorch.
 array([0.73105858, 0.11920292])
 >>> layer.backward(np.ones(2))
 array([0.19661193, 0.10499359])
+
+May import: its own submodules (public re-exports only).
 """
 
 from __future__ import annotations

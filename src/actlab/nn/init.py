@@ -8,6 +8,8 @@ float array; nothing uses a global random state.  Fans follow torch: for a weigh
 >>> w = xavier_uniform((3, 4), rng=np.random.default_rng(0))
 >>> w.shape, bool(np.all(np.abs(w) <= np.sqrt(6 / 7)))
 ((3, 4), True)
+
+May import: NumPy and :mod:`actlab._checks`.
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ optimizers holding references stay valid.
 >>> nn.load(path, other)
 >>> bool(np.array_equal(other.params["weight"], net.params["weight"]))
 True
+
+May import: NumPy, the standard library, :mod:`.module` and :mod:`.optim`.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ Every activation formula comes from the core (``log_sigmoid``, ``sigmoid``,
 0.16984601955628567
 >>> ce.backward()
 array([[-0.15620527,  0.1141952 ,  0.04201007]])
+
+May import: NumPy, :mod:`actlab._kernels` (the fused BCE kernel), :mod:`actlab._checks`,
+:mod:`actlab.activations` and :mod:`.module`.
 """
 
 from __future__ import annotations

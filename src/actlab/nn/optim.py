@@ -16,6 +16,8 @@ hyperparameters and the per-parameter state (keyed by parameter name).
 >>> opt.step()
 >>> np.allclose(lin.params["weight"], w0 - 0.1)
 True
+
+May import: NumPy and :mod:`.module`.
 """
 
 from __future__ import annotations
