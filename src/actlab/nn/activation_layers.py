@@ -90,6 +90,12 @@ class Activation(Module):
         return self._act
 
     @property
+    def activation_kwargs(self) -> dict[str, Any]:
+        """The keyword parameters the activation is called with (a copy; empty for axis
+        activations, whose axis is :attr:`dim`)."""
+        return dict(self._kw)
+
+    @property
     def is_axis(self) -> bool:
         """Whether the activation acts along an axis (softmax-like)."""
         return isinstance(self._act, _CoreAxisActivation)
