@@ -603,7 +603,9 @@ KINLINE double k_gelu(double x, const int HI)
         r = xc * mh;
     }
     r = neg ? k_scale(r, kd, HI) : r;
-    return xc == K_INF ? xc : r;
+    /* x >= UC: Phi(-x) 2^kd is below 2^-1074, so gelu(x) = x exactly -- said outright,
+     * because without FMA the Dekker split in k_two_prod overflows for x > 2^996 (NaN). */
+    return x >= (HI ? 40.0 : 20.0) ? x : r;
 }
 
 /* Phi(x) + x phi(x):  x < 0: 2^kd (Q - u phi);  x >= 0: 1 - Q + x phi */
