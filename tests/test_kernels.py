@@ -17,6 +17,7 @@ from hypothesis.extra import numpy as hnp
 
 import actlab as al
 from actlab._kernels import _ufuncs as U
+from actlab.testing import assert_ulp_close
 from mpref import REF, reference, sweep_points, ulp_errors
 
 UNARY = ["sigmoid", "log_sigmoid", "tanh", "silu", "gelu", "gelu_tanh", "selu", "mish",
@@ -58,26 +59,6 @@ def _reference(kernel: str, x: np.ndarray) -> np.ndarray:
     fn, kw, _ = _core(kernel)
     with np.errstate(all="ignore"):
         return np.asarray(fn(np.asarray(x, dtype=np.float64), **kw), dtype=np.float64)
-
-
-def assert_ulp_close(got, ref, dtype, nulp: float, what: str = "", floor: float = 0.0) -> None:
-    """|got - ref| <= nulp ULPs of dtype at max(|ref|, floor) (subnormal ULP below tiny);
-    same NaN/inf pattern."""
-    dt = np.dtype(dtype)
-    got = np.asarray(got, dtype=np.float64)
-    ref = np.asarray(ref, dtype=np.float64)
-    assert got.shape == ref.shape
-    np.testing.assert_array_equal(np.isnan(got), np.isnan(ref), err_msg=f"NaN pattern {what}")
-    inf = np.isinf(ref) | np.isinf(got)
-    np.testing.assert_array_equal(got[inf], ref[inf], err_msg=f"infinities {what}")
-    fin = ~np.isnan(ref) & ~inf
-    r = np.maximum(np.abs(ref[fin]), floor).astype(dt)  # ULP of the dtype at the reference
-    with np.errstate(over="ignore"):
-        ulp = np.spacing(np.maximum(r, np.finfo(dt).tiny)).astype(np.float64)
-    err = np.abs(got[fin] - ref[fin]) / ulp
-    if err.size:
-        i = int(np.argmax(err))
-        assert err[i] <= nulp, f"{what}: {err[i]:.2f} ULP (got {got[fin][i]!r}, ref {ref[fin][i]!r})"
 
 
 # ------------------------------------------------------------------------- build & API

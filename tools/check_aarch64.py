@@ -25,6 +25,8 @@ import tempfile
 
 import numpy as np
 
+from actlab.testing import ulp_distance
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 KDIR = ROOT / "src" / "actlab" / "_kernels"
 SOURCES = ["kern_base.c", "kern_avx2.c", "kern_avx512.c"]
@@ -43,22 +45,6 @@ def read(path: pathlib.Path) -> dict[tuple[str, int], np.ndarray]:
         out[(name, size)] = arr.reshape(nout, n)
         pos += size * nout * n
     return out
-
-
-def ulp_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """|a - b| in units of the last place (integer distance of the bit patterns); NaN vs NaN
-    counts 0 whatever the payload, NaN vs number is infinite."""
-    it = np.int64 if a.dtype == np.float64 else np.int32
-
-    def ordered(v):
-        i = v.view(it).astype(np.int64)
-        return np.where(i < 0, np.int64(np.iinfo(it).min) - i, i)
-
-    d = np.abs(ordered(a) - ordered(b)).astype(np.float64)
-    na, nb = np.isnan(a), np.isnan(b)
-    d[na & nb] = 0
-    d[na ^ nb] = np.inf
-    return d
 
 
 def qemu_default() -> str | None:
@@ -106,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     bad = 0
     worst_rows = 0.0
     for key, x in ours.items():
-        d = ulp_diff(x, arm[key])
+        d = ulp_distance(x, arm[key])
         worst = float(d.max()) if d.size else 0.0
         row = key[0].split("/")[0] in ("softmax", "log_softmax")
         if row:

@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from actlab._kernels import _ufuncs as U
+from actlab.testing import ulp_error
 
 DEFAULT = ["sigmoid", "silu", "tanh", "softplus"]
 
@@ -31,7 +32,6 @@ def check(name: str, chunk_bits: int = 24) -> tuple[float, float, int]:
 
     worst, worst_x, over_half = 0.0, float("nan"), 0
     step = 1 << chunk_bits
-    tiny = np.finfo(np.float32).tiny
     for start in range(0, 1 << 32, step):
         x = np.arange(start, start + step, dtype=np.uint64).astype(np.uint32).view(np.float32)
         with np.errstate(all="ignore"):
@@ -46,10 +46,7 @@ def check(name: str, chunk_bits: int = 24) -> tuple[float, float, int]:
             i = int(np.flatnonzero(inf)[np.argmax(got[inf] != ref[inf])])
             raise AssertionError(f"{name}: infinity differs at x={x[i]!r}: {got[i]} vs {ref[i]}")
         fin = ~rn & ~inf
-        r = np.abs(ref[fin]).astype(np.float32)
-        with np.errstate(over="ignore"):
-            ulp = np.spacing(np.maximum(r, tiny)).astype(np.float64)
-        err = np.abs(got[fin] - ref[fin]) / ulp
+        err = ulp_error(got[fin], ref[fin], np.float32)
         if err.size:
             i = int(np.argmax(err))
             if err[i] > worst:
