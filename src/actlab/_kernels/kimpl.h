@@ -28,12 +28,12 @@
  * rounding into the subnormal range), so in a block with any x < -86 those elements take
  * the double path -- decided before anything is written, since y may alias x.  NaN
  * compares false and takes the float path (NaN out).  kf_sigmoid and kf_tanh are proven
- * as well (tools/check_f32_exhaustive.py: <= 0.519 and 0.554 ULP) but measured 2-6% slower
- * than the float32-in-double loops on Zen 4 (whose 512-bit units are double-pumped, so 16
- * float lanes only pay when the float-float steps cost less than half the double ones);
- * silu measured 5% faster.
+ * as well (tools/check_f32_exhaustive.py: <= 0.519 and 0.554 ULP) but measured slower than
+ * the float32-in-double loops on Zen 4 (whose 512-bit units are double-pumped, so 16 float
+ * lanes only pay when the float-float steps cost less than half the double ones); silu
+ * measured faster (docs/kernel-timings.md).
  * The AVX-512 variant replaces both with the intrinsics loops of kx512.h (table exp read by
- * permutes, 2^k from integer bits; 2x faster for float32 sigmoid and silu). */
+ * permutes, 2^k from integer bits). */
 #if defined(K_X512)
 /* AVX-512: sigmoid, silu and tanh of both dtypes (softplus: KT_FAST below) through the
  * intrinsics loops of kx512.h */
@@ -360,10 +360,10 @@ K_CELL_LOOPS(float, fdbl, 0) /* float32 in double ("fdbl"); the table below want
 #define gru_cell_f gru_cell_fdbl
 #define gru_cell_backward_f gru_cell_backward_fdbl
 
-/* float32 LSTM cell: in plain float arithmetic (kmath.h kf_sig_vg_plain, 16 lanes; 2.2x
- * faster than the float-in-double loop) where hardware FMA exists and every input of the
- * block is within [-40, 40] (then |c| <= 41 and all exponentials stay normal); otherwise
- * the float-in-double loop above.  Errors: see kmath.h (plain-float gates). */
+/* float32 LSTM cell: in plain float arithmetic (kmath.h kf_sig_vg_plain, 16 lanes; faster
+ * than the float-in-double loop, docs/kernel-timings.md) where hardware FMA exists and
+ * every input of the block is within [-40, 40] (then |c| <= 41 and all exponentials stay
+ * normal); otherwise the float-in-double loop above.  Errors: see kmath.h (plain-float gates). */
 static void KV(lstm_cell_f)(const float *const *in, float *const *out, int ps, ptrdiff_t n)
 {
 #if defined(K_F32_FAST)

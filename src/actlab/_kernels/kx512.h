@@ -7,10 +7,7 @@
  * the exponential below reads a 16-entry table of 2^(j/16) with one in-register permute
  * (vpermps / vpermt2pd) where the compiler would emit a gather and scales by 2^k with
  * integer adds to the exponent field; float32 runs in float arithmetic, 16 lanes per vector.
- * Measured on Zen 4, in cache, one thread, ns per element (portable AVX-512 loops before):
- * float32 sigmoid 0.47-0.57 (1.0), silu 0.53 (0.92), tanh 0.41-0.5 (1.03), softplus
- * 0.43-0.71 (2.4); float64 sigmoid 1.0-1.2 (1.85), silu 1.16-1.35 (2.1), tanh 1.19-1.32
- * (2.4), softplus 1.34-1.7 (5.4).
+ * Timings that chose the variants below: docs/kernel-timings.md (measured, one machine).
  *
  * Exponential, e = exp(a) for a = -|x| <= 0 (clamped at -80 for float, -708 for double):
  *   m = round(a 16/ln2) from the rounding shift t = a 16/ln2 + 1.5 2^23 (2^52), j = m mod 16
@@ -21,7 +18,7 @@
  *   r = rh - m L2 rounded once: |r| <= 0.0217, error <= 2^-24 |r| (2^-53 |r|) + |m| 2^-48;
  *   p = expm1(r) by Taylor, degree 4 (float: remainder |r|^5/120 < 2^-34.5) or 7 (double:
  *   |r|^8/8! < 2^-59.5), or for float64 sigmoid, silu and softplus r + r^2 (c2 + ... + c6
- *   r^4), minimax (gen_tables.py, 2^-56.3; one fma less: 3-4% of their time), rounded once
+ *   r^4), minimax (gen_tables.py, 2^-56.3; one fma less), rounded once
  *   (2^-29.5 resp. 2^-58.5 absolute);
  *   W = 2^(j/16) e^r = Th + (Th p + Tl) (Th + Tl = 2^(j/16) to 2^-48 resp. 2^-106), the
  *   fused sum rounded once (|.| <= 0.042: 2^-28.6 resp. 2^-57.6), then Fast2Sum'd into a
@@ -31,10 +28,10 @@
  *   Relative error of e: float <= 2^-27.6, double <= 2^-56.4 (degree 7) or 2^-55.2 (6).
  * Sigmoid, as in kmath.h / kfuncs.h: d = 1 + e = dh + dl (Fast2Sum plus the low part),
  *   sigma = (x < 0 ? e : 1) / d: y0 = n / dh rounded (one division: it overlaps the FMAs,
- *   and vrcp14 plus a Newton step measured 2-3% slower), the remainder n - y0 dh exact by
+ *   and vrcp14 plus a Newton step measured slower), the remainder n - y0 dh exact by
  *   fma, plus nl - y0 dl (roundings 2^-24 resp. 2^-53 of a remainder of ~ulp(y0)), corr =
  *   rem / d by rem y0 for x >= 0, where y0 = 1/dh, and rem (1 - y0) for x < 0, where 1/d =
- *   1 - e/d (relative 2^-23 resp. 2^-52 of corr; 2-4% faster than rem vrcp14(dh)), result
+ *   1 - e/d (relative 2^-23 resp. 2^-52 of corr; faster than rem vrcp14(dh)), result
  *   y0 + corr rounded once (one fma).  The error of e is damped by 1/(1 + e) <= 1
  *   (x < 0) or e/(1 + e) <= 1/2 (x >= 0); the remainder steps add < 2^-36 (float) resp.
  *   2^-65 (double) relative.  Bounds before the final rounding: float 2^-26 relative (0.25
@@ -132,8 +129,7 @@ KINLINE __m512 kx_silu_fv(__m512 x)
  *     (2^k Tl by a multiply; it may be 0 or go subnormal: 2^-1075 absolute, 2^-57 of e);
  *   fast = 1 (sigmoid, silu, softplus): the degree-6 minimax polynomial (k_x16_p6, 2^-56.3)
  *     with the table's relative low part Tl/Th added to r first (one more rounding, 2^-58.5),
- *     lo = 2^k Th (p + Tl/Th) by one multiply: two FMA-pipe operations less, 6-8% of
- *     sigmoid's time. */
+ *     lo = 2^k Th (p + Tl/Th) by one multiply: two FMA-pipe operations less. */
 KINLINE void kx_exp_d(__m512d a, __m512d *eh, __m512d *el, int fast)
 {
     const __m512d t0 = _mm512_loadu_pd(k_x16_th), t1 = _mm512_loadu_pd(k_x16_th + 8);
@@ -249,8 +245,8 @@ KINLINE __m512d kx_silu_dv(__m512d x)
  * so KX_POLY_SUM with s = c0h, e = 0: y = u + (v + (pl + c0l + d^2 Q)) rounded once;
  * |d^2 Q| < 0.03 y, so its roundings stay below 2^-29 of y: <= 0.5 + 2^-4 ULP.  a >= 9.75
  * (and inf) gives 1 (tanh rounds to 1 from 9.01 on); NaN propagates; the sign is put back
- * last (tanh(-0) = -0).  No exponential, no division, the same cost for every x: 0.5 ns per
- * element against 0.69 for the exp / quotient version it replaced (one thread in cache). */
+ * last (tanh(-0) = -0).  No exponential, no division, the same cost for every x (faster than
+ * the exp / quotient version it replaced: docs/kernel-timings.md). */
 #define KX_THF_TAB(r)                                                                        \
     _mm512_permutex2var_ps(_mm512_loadu_ps(k_xth_f[r]), ix, _mm512_loadu_ps(k_xth_f[r] + 16))
 KINLINE __m512 kx_tanh_fv(__m512 x)
@@ -277,7 +273,7 @@ KINLINE __m512 kx_tanh_fv(__m512 x)
  * (Fast2Sum plus el), y0 = 1/dh rounded, the remainder rem = 1 - y0 dh (exact by fma) - y0 dl,
  * q = y0 + rem/d ~ y0 + rem y0 (the correction within 2^-52 of itself, 2^-105 of q); 2 y0 - 1
  * is exact (Sterbenz: 2 y0 in [1, 2]), so tanh |x| = (2 y0 - 1) + 2 y0 rem by one fma, one
- * rounding.  (13% faster than the quotient (1 - e)/(1 + e) of two pairs it replaced, the same
+ * rounding.  (Faster than the quotient (1 - e)/(1 + e) of two pairs it replaced, the same
  * errors.)  For |x| <= 1/8 the odd Taylor polynomial x + x^3 P(x^2) instead (2q - 1 would lose
  * relative accuracy there), to x^15 (remainder 0.00059 x^17 < 2^-58.7 |x|).  For |x| > 1/8,
  * 2q - 1 = (1 - e)/(1 + e) turns a relative error eps of e into 2 e eps / (1 - e^2) <= 4.0 eps
@@ -297,8 +293,8 @@ KINLINE __m512d kx_tanh_dv(__m512d x)
     __m512d rem = _mm512_fnmadd_pd(y0, dl, _mm512_fnmadd_pd(y0, dh, one));
     __m512d y2 = _mm512_add_pd(y0, y0);
     __m512d y = _mm512_fmadd_pd(rem, y2, _mm512_sub_pd(y2, one));
-    /* the polynomial only for vectors with a lane that needs it (measured, in cache: 13% faster
-     * on N(0, 4^2) data, 6% on N(0, 1), 1% slower on N(0, 0.3^2)) */
+    /* the polynomial only for vectors with a lane that needs it (faster unless nearly every
+     * |x| is below 1/8: docs/kernel-timings.md) */
     __mmask8 small = _mm512_cmp_pd_mask(ax, _mm512_set1_pd(0.125), _CMP_LE_OQ);
     if (small) {
         __m512d z = _mm512_mul_pd(ax, ax);
@@ -330,8 +326,7 @@ KINLINE __m512d kx_tanh_dv(__m512d x)
  *     lanes with x < -80, where results go subnormal, are recomputed by the portable kernel),
  *     g = e (1 - e/2 + e^2/3) (e <= 3.8e-4: the dropped terms are < 2^-35 of g) as
  *     eh + (el + eh q), q = eh (eh/3 - 1/2): <= 0.5 + 2^-3 ULP.  Vectors without such a lane
- *     skip this part (measured, one thread in cache: 0.46-0.51 ns per element on N(0, 1) or
- *     N(0, 2^2) data, 0.71 on N(0, 4^2), where half the vectors have a lane beyond 7.875).
+ *     skip this part (so wide data costs more: docs/kernel-timings.md).
  *   x where x > threshold (thf: the largest float <= threshold, the same test for float x).
  * Over all 2^32 inputs: see tools/check_f32_exhaustive.py (README). */
 #define KX_SPF_TAB(r)                                                                        \
@@ -373,11 +368,8 @@ KINLINE __m512 kx_softplus_fv(__m512 x, __m512 thf)
  *   a >= 7.75, inf, NaN: e = exp(-a) = 2^k (wh + wl) within 2^-55.2 (kx_exp_d, degree 6), g =
  *     e (1 - e/2 + e^2/3 - e^3/4 + e^4/5 - e^5/6) (e <= 4.4e-4: the rest < 2^-62 of g) as eh +
  *     (el + eh q): <= 0.5 + 2^-2 ULP.  Vectors without such a lane skip this part.
- *   x where x > threshold.  (Measured, one thread in cache: 1.34 ns per element on N(0, 1)
- *   or N(0, 2^2) data, 1.63 on N(0, 4^2), where a third of the vectors have a lane beyond
- *   7.75 (the far part costs ~1 ns per element of a vector that takes it; a predictable
- *   pattern of such vectors runs no faster than a random one), 2.2 on N(0, 8^2); the
- *   double-double exp and log-table version before: 2.8.) */
+ *   x where x > threshold.  (The cost by input spread, and against the double-double exp and
+ *   log-table version before: docs/kernel-timings.md.) */
 #define KX_SPD_TAB(r)                                                                        \
     _mm512_permutex2var_pd(_mm512_loadu_pd(k_xsp_d[r]), ix, _mm512_loadu_pd(k_xsp_d[r] + 8))
 KINLINE __m512d kx_softplus_dv(__m512d x, __m512d th)
@@ -422,8 +414,7 @@ KINLINE __m512d kx_softplus_dv(__m512d x, __m512d th)
  * depends on its neighbours, i.e. on where a thread's slice starts).  Slices of at least
  * KX_NT_BYTES (so far beyond the caches that the result is not read back from them) are
  * written with streaming stores: no read-for-ownership of the output lines, a third less
- * memory traffic (measured: float32 sigmoid on 2 x 10M elements, two threads, 0.47 instead of
- * 0.55 ns per element and thread); the head up to y's first 64-byte boundary goes through the
+ * memory traffic (docs/kernel-timings.md); the head up to y's first 64-byte boundary goes through the
  * masked loop, and an sfence ends the call (the thread pool's handshake follows it). */
 #define KX_NT_BYTES ((ptrdiff_t)8 << 20)
 /* lanes of v (x[i..]) selected by low: the portable element function, from a copy of v (so
