@@ -9,16 +9,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._available_if import available_if
 
 from .. import nn
-from ._base import ClassifierOutputs, NetEstimator
+from ._base import ClassifierOutputs, NetEstimator, stochastic
 
 __all__ = ["LogisticRegression"]
 
-
-def _stochastic(est: Any) -> bool:
-    if est.solver not in ("sgd", "adam"):
-        raise AttributeError(f"partial_fit is only available for the stochastic solvers 'sgd' and 'adam', "
-                             f"not solver={est.solver!r}")
-    return True
 
 
 class LogisticRegression(ClassifierMixin, ClassifierOutputs, NetEstimator, BaseEstimator):
@@ -175,7 +169,7 @@ class LogisticRegression(ClassifierMixin, ClassifierOutputs, NetEstimator, BaseE
         self._X = None
         return self
 
-    @available_if(_stochastic)
+    @available_if(stochastic)
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> "LogisticRegression":
         """One epoch of the stochastic solver; ``classes`` is required on the first call."""
         return self._partial_fit(X, y, classes)

@@ -10,16 +10,10 @@ from sklearn.utils._available_if import available_if
 
 from .. import nn
 from ..activations.base import get
-from ._base import ClassifierOutputs, NetEstimator
+from ._base import ClassifierOutputs, NetEstimator, stochastic
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
-
-def _stochastic(est: Any) -> bool:
-    if est.solver not in ("sgd", "adam"):
-        raise AttributeError(f"partial_fit is only available for the stochastic solvers 'sgd' and 'adam', "
-                             f"not solver={est.solver!r}")
-    return True
 
 
 class _MLPBase(NetEstimator):
@@ -106,7 +100,7 @@ class MLPClassifier(ClassifierMixin, ClassifierOutputs, _MLPBase, BaseEstimator)
         """Fit on ``X`` (n_samples, n_features) and labels / indicator matrix ``y``."""
         return self._fit(X, y)
 
-    @available_if(_stochastic)
+    @available_if(stochastic)
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> "MLPClassifier":
         """One epoch of the stochastic solver; ``classes`` is required on the first call."""
         return self._partial_fit(X, y, classes)
@@ -139,7 +133,7 @@ class MLPRegressor(RegressorMixin, _MLPBase, BaseEstimator):
         """Fit on ``X`` (n_samples, n_features) and targets ``y`` (n,) or (n, n_outputs)."""
         return self._fit(X, y)
 
-    @available_if(_stochastic)
+    @available_if(stochastic)
     def partial_fit(self, X: Any, y: Any) -> "MLPRegressor":
         """One epoch of the stochastic solver."""
         return self._partial_fit(X, y)
