@@ -16,6 +16,8 @@ overhead: the ratio to ``np.exp`` on the same array.
 
 (The code lives in the package, ``actlab._kernels.bench``, so the installed CLI can run it;
 ``benchmarks/elementwise.py`` is a thin wrapper.)
+
+May import: NumPy, :mod:`actlab._kernels`; SciPy and torch (optional, only inside :func:`run`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import argparse
 import os
 import statistics
 import time
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -92,10 +94,13 @@ def _torch_ops(torch):
     }
 
 
-def run(sizes=FULL_SIZES, dtypes=(np.float32, np.float64), print_fn=print) -> list[dict]:
-    """Measure everything; returns the rows (also printed as a table)."""
-    from actlab._kernels import _ufuncs as U
+KERNELS = ("sigmoid", "tanh", "silu", "softplus", "sigmoid_grad", "tanh_grad", "silu_grad",
+           "softplus_grad")
+EXTRA = {"softplus": (1.0, 20.0), "softplus_grad": (1.0, 20.0)}  # beta, threshold
 
+
+def _libraries() -> tuple[Any, Any]:
+    """(torch or None, scipy.special or None), torch's OpenMP threads set to wait passively."""
     # torch's OpenMP threads busy-wait after each call by default and then take the cores
     # from whatever runs next (measured: our 20M sigmoid 10.4 ms right after a torch call,
     # 6.3 ms otherwise); passive waiting keeps the round-robin samples independent.  Only
@@ -109,10 +114,100 @@ def run(sizes=FULL_SIZES, dtypes=(np.float32, np.float64), print_fn=print) -> li
         from scipy import special
     except ImportError:  # pragma: no cover
         special = None
+    return torch, special
 
+
+class _Case:
+    """The arrays of one (size, dtype) and the measurement of one kernel on them."""
+
+    def __init__(self, x: np.ndarray, torch: Any) -> None:
+        self.x, self.y, self.y2 = x, np.empty_like(x), np.empty_like(x)
+        self.torch = torch
+        if torch is not None:
+            self.xt = torch.from_numpy(x)
+            self.ot = torch.empty_like(self.xt)
+            self.gt = torch.ones_like(self.xt)
+
+    def measure(self, ours: Callable, numpy_fn: Callable, scipy_fn: Callable | None = None,
+                torch_fn: Callable | None = None) -> dict:
+        x, y = self.x, self.y
+        fns = {"t": ours, "memcpy": lambda: np.copyto(y, x)}
+        if x.size <= 100_000:
+            fns["exp"] = lambda: np.exp(x, out=y)
+        if scipy_fn is not None:
+            fns["scipy"] = scipy_fn
+        if torch_fn is not None:
+            fns["torch"] = torch_fn
+        t = _median_times(fns)
+        # the NumPy formula on its own: its temporaries' page faults and unmapping
+        # keep kernel threads busy on the other core for a while after each call
+        with np.errstate(all="ignore"):
+            t.update(_median_times({"numpy": numpy_fn}, budget=0.4))
+        return {k: t.get(k) for k in ("t", "memcpy", "numpy", "scipy", "torch", "exp")}
+
+    def settle(self, U: Any) -> None:
+        """Fresh arrays: the kernel's background work on them (huge-page collapsing and the
+        like) slowed the first measured kernel of a size by up to 1.6x; let it settle."""
+        x, y = self.x, self.y
+        warm = {"a": lambda: U.sigmoid(x, out=y), "m": lambda: np.copyto(y, x)}
+        if self.torch is not None:
+            warm["t"] = lambda: self.torch.sigmoid(self.xt, out=self.ot)
+        _median_times(warm, budget=0.5)
+
+
+def _kernel_rows(case: _Case, U: Any, special: Any) -> list[dict]:
+    """One row per elementwise kernel of :data:`KERNELS`."""
+    x, y, dt = case.x, case.y, case.x.dtype
     formulas = _numpy_formulas()
-    tops = _torch_ops(torch) if torch is not None else {}
-    extra = {"softplus": (1.0, 20.0), "softplus_grad": (1.0, 20.0)}
+    tops = _torch_ops(case.torch) if case.torch is not None else {}
+    rows = []
+    for name in KERNELS:
+        uf = getattr(U, name)
+        # parameters as 0-d arrays of the input's dtype, as actlab.softplus(x) passes
+        # its defaults (Python floats would add NumPy's conversion, ~0.3 us each)
+        args = tuple(np.array(v, dt) for v in EXTRA.get(name, ()))
+        sc = None
+        if special is not None and name == "sigmoid":
+            sc = lambda: special.expit(x, out=y)  # noqa: E731
+        th = None
+        if case.torch is not None:
+            op = tops[name]
+            th = lambda op=op: op(case.xt, case.ot, case.gt)  # noqa: E731
+        t = case.measure(lambda uf=uf, args=args: uf(x, *args, out=y),
+                         lambda f=formulas[name]: f(x), sc, th)
+        rows.append(dict(kernel=name, dtype=dt.name, n=x.size, **t))
+    return rows
+
+
+def _bce_row(case: _Case, U: Any, tgt: np.ndarray) -> dict:
+    """Fused BCE-with-logits: loss and dloss/dx in one pass vs torch forward + backward."""
+    x = case.x
+
+    def np_bce():
+        loss = np.maximum(x, 0) - x * tgt + np.log1p(np.exp(-np.abs(x)))
+        return loss, 1.0 / (1.0 + np.exp(-x)) - tgt
+
+    torch_bce = None
+    if case.torch is not None:
+        F = case.torch.nn.functional
+        tt = case.torch.from_numpy(tgt)
+
+        def torch_bce():
+            xg = case.xt.detach().requires_grad_(True)
+            loss = F.binary_cross_entropy_with_logits(xg, tt, reduction="none")
+            loss.backward(case.gt)
+            return loss, xg.grad
+
+    t = case.measure(lambda: U.bce_with_logits(x, tgt, out=(case.y, case.y2)), np_bce, None,
+                     torch_bce)
+    return dict(kernel="bce_with_logits", dtype=x.dtype.name, n=x.size, **t)
+
+
+def run(sizes=FULL_SIZES, dtypes=(np.float32, np.float64), print_fn=print) -> list[dict]:
+    """Measure everything; returns the rows (also printed as a table)."""
+    from actlab._kernels import _ufuncs as U
+
+    torch, special = _libraries()
     rows = []
     header = (f"{'kernel':16s} {'dtype':7s} {'n':>9s} {'actlab ms':>10s} {'/memcpy':>8s} "
               f"{'/numpy':>7s} {'/scipy':>7s} {'/torch':>7s} {'/np.exp':>8s}")
@@ -123,74 +218,14 @@ def run(sizes=FULL_SIZES, dtypes=(np.float32, np.float64), print_fn=print) -> li
     rng = np.random.default_rng(0)
     for n in sizes:
         for dt in dtypes:
-            x = (rng.standard_normal(n) * 4).astype(dt)
-            y = np.empty_like(x)
-            y2 = np.empty_like(x)
-            if torch is not None:
-                xt = torch.from_numpy(x)
-                ot = torch.empty_like(xt)
-                gt = torch.ones_like(xt)
-
-            def measure(ours, numpy_fn, scipy_fn=None, torch_fn=None) -> dict:
-                fns = {"t": ours, "memcpy": lambda: np.copyto(y, x)}
-                if n <= 100_000:
-                    fns["exp"] = lambda: np.exp(x, out=y)
-                if scipy_fn is not None:
-                    fns["scipy"] = scipy_fn
-                if torch_fn is not None:
-                    fns["torch"] = torch_fn
-                t = _median_times(fns)
-                # the NumPy formula on its own: its temporaries' page faults and unmapping
-                # keep kernel threads busy on the other core for a while after each call
-                with np.errstate(all="ignore"):
-                    t.update(_median_times({"numpy": numpy_fn}, budget=0.4))
-                return {k: t.get(k) for k in ("t", "memcpy", "numpy", "scipy", "torch", "exp")}
-
-            # fresh arrays: the kernel's background work on them (huge-page collapsing and the
-            # like) slowed the first measured kernel of a size by up to 1.6x; let it settle
+            case = _Case((rng.standard_normal(n) * 4).astype(dt), torch)
             if n >= 1_000_000:
-                warm = {"a": lambda: U.sigmoid(x, out=y), "m": lambda: np.copyto(y, x)}
-                if torch is not None:
-                    warm["t"] = lambda: torch.sigmoid(xt, out=ot)
-                _median_times(warm, budget=0.5)
-            for name in ["sigmoid", "tanh", "silu", "softplus", "sigmoid_grad", "tanh_grad",
-                         "silu_grad", "softplus_grad"]:
-                uf = getattr(U, name)
-                # parameters as 0-d arrays of the input's dtype, as actlab.softplus(x) passes
-                # its defaults (Python floats would add NumPy's conversion, ~0.3 us each)
-                args = tuple(np.array(v, dt) for v in extra.get(name, ()))
-                sc = None
-                if special is not None and name == "sigmoid":
-                    sc = lambda: special.expit(x, out=y)  # noqa: E731
-                th = None
-                if torch is not None:
-                    op = tops[name]
-                    th = lambda op=op: op(xt, ot, gt)  # noqa: E731
-                t = measure(lambda uf=uf, args=args: uf(x, *args, out=y),
-                            lambda f=formulas[name]: f(x), sc, th)
-                rows.append(dict(kernel=name, dtype=np.dtype(dt).name, n=n, **t))
-            # fused BCE-with-logits: loss and dloss/dx in one pass vs torch forward + backward
-            tgt = (rng.random(n) < 0.5).astype(dt)
-
-            def np_bce():
-                loss = np.maximum(x, 0) - x * tgt + np.log1p(np.exp(-np.abs(x)))
-                return loss, 1.0 / (1.0 + np.exp(-x)) - tgt
-
-            torch_bce = None
-            if torch is not None:
-                F = torch.nn.functional
-                tt = torch.from_numpy(tgt)
-
-                def torch_bce():
-                    xg = xt.detach().requires_grad_(True)
-                    loss = F.binary_cross_entropy_with_logits(xg, tt, reduction="none")
-                    loss.backward(gt)
-                    return loss, xg.grad
-
-            t = measure(lambda: U.bce_with_logits(x, tgt, out=(y, y2)), np_bce, None, torch_bce)
-            rows.append(dict(kernel="bce_with_logits", dtype=np.dtype(dt).name, n=n, **t))
-            for r in rows[-9:]:
+                case.settle(U)
+            new = _kernel_rows(case, U, special)
+            new.append(_bce_row(case, U, (rng.random(n) < 0.5).astype(dt)))
+            for r in new:
                 print_fn(_format(r))
+            rows += new
     return rows
 
 
