@@ -99,21 +99,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------ plot
-def bar_chart(name: str, xs: np.ndarray, which: str = "value", width: int = 40) -> Any:
-    """A rich table drawing ``f(x)`` (or ``f'``/``f''``) as horizontal bars (seed 004's chart)."""
+def _bar_table(chart: Any) -> Any:
+    """A :class:`~actlab.analysis.text.BarChart` as a rich table (negative values in red)."""
     from rich.table import Table
 
-    act = _get(name)
-    fn = {"value": act, "grad": act.grad, "grad2": act.grad2}[which]
-    ys = np.asarray(fn(xs), dtype=np.float64)
-    label = {"value": f"{act.name}(x)", "grad": f"{act.name}'(x)", "grad2": f"{act.name}''(x)"}[which]
-    top = float(np.max(np.abs(ys[np.isfinite(ys)]))) if np.isfinite(ys).any() else 1.0
-    table = Table(title=f"{label} for x = {xs[0]:g} ... {xs[-1]:g}", show_edge=False, pad_edge=False)
+    table = Table(title=chart.title, show_edge=False, pad_edge=False)
     table.add_column("x", justify="right")
-    table.add_column(label, justify="right")
+    table.add_column(chart.label, justify="right")
     table.add_column("", justify="left", no_wrap=True)
-    for x, y in zip(xs, ys):
-        n = 0 if top == 0 or not np.isfinite(y) else int(round(abs(y) / top * width))
+    for x, y, n in zip(chart.xs, chart.ys, chart.bars):
         bar = ("█" * n) if y >= 0 else ("[red]" + "█" * n + "[/red]")
         table.add_row(f"{x:g}", f"{y:.6g}", bar)
     return table
@@ -126,9 +120,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if args.output is None:
         xs = np.arange(np.ceil(args.xmin), np.floor(args.xmax) + 1.0)
         which = "grad2" if args.grad2 else "grad" if args.grad else "value"
+        from .analysis.text import bar_chart
+
         con = _console()
         for n in names:
-            con.print(bar_chart(n, xs, which))
+            con.print(_bar_table(bar_chart(n, xs, which)))
         return 0
     out = Path(args.output)
     if out.suffix.lower() not in (".png", ".svg"):

@@ -22,6 +22,7 @@ from ..runtime import blas_single_thread
 from . import plots, vanishing
 from .recommend import check_model, table as rec_table
 from .report import Report, Section
+from .text import bar_chart
 
 __all__ = ["run", "STEPS"]
 
@@ -73,15 +74,6 @@ def _gallery(s: Section, c: _Ctx) -> None:
 
 
 # ------------------------------------------------------------------------------ 2 derivatives
-def bar_text(values: np.ndarray, xs: np.ndarray, label: str, width: int = 40) -> str:
-    """The seed-004 text bar chart (the same picture ``actlab plot sigmoid`` prints)."""
-    top = float(np.max(np.abs(values))) or 1.0
-    lines = [f"{'x':>5}  {label:>11}"]
-    for x, v in zip(xs, values):
-        lines.append(f"{x:>5g}  {v:>11.6f}  " + "█" * int(round(abs(v) / top * width)))
-    return "\n".join(lines)
-
-
 def _derivatives(s: Section, c: _Ctx) -> None:
     xs = np.array([-10.0, -5.0, -2.0, -1.0, 0.0, 1.0, 2.0, 5.0, 10.0])
     rows = [[f"{x:g}", float(A.sigmoid(x)), float(A.sigmoid.grad(x)), float(A.tanh.grad(x)),
@@ -96,11 +88,9 @@ def _derivatives(s: Section, c: _Ctx) -> None:
     s.text(f"Tail-exact: σ'(40) = {float(A.sigmoid.grad(40.0)):.4g} (computed as σ(x)σ(-x)); the textbook "
            f"σ(1-σ) gives {p * (1 - p):.4g} because σ(40) rounds to {p!r}.")
     xb = np.arange(-10.0, 11.0)
-    s.pre(bar_text(np.asarray(A.sigmoid(xb)), xb, "sigmoid(x)"))
-    if c.console is not None:
-        from ..cli import bar_chart
-
-        c.console.print(bar_chart("sigmoid", xb))
+    chart = bar_chart("sigmoid", xb)
+    s.pre(chart.text())
+    c.say(chart.text())
 
 
 # ------------------------------------------------------------------------------ 3 vanishing
