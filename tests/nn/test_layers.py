@@ -39,6 +39,39 @@ def test_linear_matches_torch(bias: bool, shape: tuple[int, ...]) -> None:
     assert nn.gradcheck(lin, [x], atol=1e-8, rtol=1e-6).ok
 
 
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_feature_major_input_keeps_its_layout(bias: bool) -> None:
+    rng = np.random.default_rng(5)
+    lin = nn.Linear(6, 3, bias=bias, rng=rng)
+    tl = torch.nn.Linear(6, 3, bias=bias, dtype=torch.float64)
+    _copy_linear(lin, tl)
+    x = np.asfortranarray(rng.normal(size=(40, 6)))
+    dout = rng.normal(size=(40, 3))
+    y = lin.forward(x)
+    assert y.flags.f_contiguous and not y.flags.c_contiguous  # computed as W x^T, (3, 40) C order
+    dx = lin.backward(np.asfortranarray(dout))
+    xt = torch.tensor(np.ascontiguousarray(x), requires_grad=True)
+    tl(xt).backward(torch.tensor(dout))
+    np.testing.assert_allclose(y, tl(xt).detach().numpy(), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(lin.grads["weight"], tl.weight.grad.numpy(), rtol=1e-14, atol=1e-15)
+    if bias:
+        np.testing.assert_allclose(lin.grads["bias"], tl.bias.grad.numpy(), rtol=1e-14, atol=1e-15)
+    assert nn.gradcheck(lin, [x], atol=1e-8, rtol=1e-6).ok
+
+
+def test_linear_without_input_grad_accumulates_the_same_parameter_grads() -> None:
+    rng = np.random.default_rng(6)
+    x, dout = rng.normal(size=(7, 4)), rng.normal(size=(7, 2))
+    full = nn.Linear(4, 2, rng=np.random.default_rng(0))
+    lean = nn.Linear(4, 2, rng=np.random.default_rng(0), input_grad=False)
+    assert "input_grad=False" in repr(lean) and "input_grad" not in repr(full)
+    np.testing.assert_array_equal(lean.forward(x), full.forward(x))
+    assert lean.backward(dout) is None and full.backward(dout).shape == (7, 4)
+    for k in ("weight", "bias"):
+        np.testing.assert_array_equal(lean.grads[k], full.grads[k])
+
+
 def test_linear_rejects_bad_shapes() -> None:
     lin = nn.Linear(3, 2, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match=r"input has shape \(2, 4\); its last axis must have size 3"):

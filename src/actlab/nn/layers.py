@@ -46,11 +46,22 @@ class Linear(Module):
         with its defaults, bias zero); or ``f(shape, rng) -> array`` for the weight (bias zero).
     dtype : numpy dtype
         Parameter dtype (float64 by default).
+    input_grad : bool
+        Whether ``backward`` returns the input gradient ``dout W``; ``False`` for a first
+        layer fed with data (nobody reads that gradient), which saves a matmul as large as
+        the forward one -- ``backward`` then returns ``None``.
 
     Notes
     -----
     Input ``(..., in)`` → output ``(..., out)``.  ``backward`` accumulates
     ``dW += dout^T x`` and ``db += Σ dout`` over all leading axes and returns ``dout W``.
+
+    A 2-D input stored feature-major (Fortran order: ``x.T`` is C-contiguous, each feature a
+    contiguous row of samples) gives an output stored the same way, computed as
+    ``W x^T`` into an ``(out, n)`` C array.  For few outputs that is the faster layout all
+    through: the matmul, the bias gradient and the reductions over the outputs (a softmax
+    over classes) then run along rows of ``n`` contiguous samples.  Values are the same in
+    either layout (to rounding).
 
     Examples
     --------
@@ -67,13 +78,14 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  rng: np.random.Generator | None = None,
                  init: str | Callable[..., np.ndarray] = "default",
-                 dtype: np.dtype | type = np.float64) -> None:
+                 dtype: np.dtype | type = np.float64, input_grad: bool = True) -> None:
         super().__init__()
         for nm, v in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
                 raise ValueError(f"Linear: {nm} must be a non-negative int, got {v!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.use_bias = bool(bias)
+        self.input_grad = bool(input_grad)
         rng = check_rng(rng, type(self).__name__)
         shape = (self.out_features, self.in_features)
         if isinstance(init, str) and init == "default":
@@ -100,13 +112,19 @@ class Linear(Module):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear: input has shape {x.shape}; its last axis must have size {self.in_features}")
         self._x = x
-        y = x @ self.params["weight"].T
+        p = self.__dict__["_params"]  # the local dict: a training loop calls this thousands of times
+        if x.ndim == 2 and x.flags.f_contiguous and not x.flags.c_contiguous:
+            yt = p["weight"] @ x.T  # feature-major: (out, n) C array, returned as its (n, out) transpose
+            if self.use_bias:
+                yt += p["bias"][:, None]
+            return yt.T
+        y = x @ p["weight"].T
         if self.use_bias:
-            y = y + self.params["bias"]
+            y += p["bias"]  # y is a fresh array of the result dtype
         return y
 
-    def backward(self, dout: Any) -> np.ndarray:
-        """Accumulate ``dW``, ``db``; return ``dout @ W``."""
+    def backward(self, dout: Any) -> np.ndarray | None:
+        """Accumulate ``dW``, ``db``; return ``dout @ W`` (``None`` without ``input_grad``)."""
         self._need_cache("_x")
         d = np.asarray(dout)
         expect = self._x.shape[:-1] + (self.out_features,)
@@ -114,14 +132,17 @@ class Linear(Module):
             raise ValueError(f"Linear.backward: dout has shape {d.shape}, expected {expect}")
         d2 = d.reshape(-1, self.out_features)
         x2 = self._x.reshape(-1, self.in_features)
-        g = self.grads
+        g = self.__dict__["_grads"]
         g["weight"] += d2.T @ x2
         if self.use_bias:
             g["bias"] += d2.sum(axis=0)
-        return d @ self.params["weight"]
+        if not self.input_grad:
+            return None
+        return d @ self.__dict__["_params"]["weight"]
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.use_bias}"
+        extra = "" if self.input_grad else ", input_grad=False"
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.use_bias}{extra}"
 
 
 class Sequential(Module):
