@@ -35,7 +35,7 @@ sanitize: test-deps
 	mkdir -p build/asan/pkg && cp -r src/actlab build/asan/pkg/actlab
 	cp build/asan/lib/actlab/_kernels/_ufuncs*.so build/asan/pkg/actlab/_kernels/
 	PYTHONPATH=build/asan/pkg LD_PRELOAD="$$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 \
-		$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_kernels.py tests/nn/test_recurrent_paths.py \
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/kernels tests/nn/test_recurrent_paths.py \
 		tests/nn/test_recurrent.py
 
 # The kernels cross-built for aarch64 (zig cc) and run under user-mode qemu, compared with this

@@ -37,7 +37,7 @@
  *   2^-65 (double) relative.  Bounds before the final rounding: float 2^-26 relative (0.25
  *   ULP), double 2^-55 (0.25 ULP).  Measured: float32 over all 2^32 inputs
  *   (tools/check_f32_exhaustive.py), see the README; float64 0.63 ULP on 260k random points
- *   (0.54 with the degree-7 exponential); tests/test_kernels.py holds them to 0.75.
+ *   (0.54 with the degree-7 exponential); tests/kernels/ holds them to 0.75.
  * silu = x sigma = fma(x, y0, x corr), one rounding (x corr is ~2^-24 resp. 2^-53 of the sum,
  *   its own rounding negligible); x > 40, +inf and NaN return x.
  * Lanes below the range (float x < -80: sigma's subnormal tail; double x < -705) are
