@@ -20,7 +20,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return rc, out, err
 
 
-def test_console_script_prints_the_seed_values():
+def test_console_script_prints_the_notes_values():
     exe = Path(sys.executable).with_name("actlab")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "actlab.cli"]
     res = subprocess.run(cmd + ["eval", "sigmoid", "1", "-2", "3", "-4"], capture_output=True, text=True, timeout=60)
@@ -31,7 +31,7 @@ def test_console_script_prints_the_seed_values():
     assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
 
 
-def test_eval_grad_gives_seed_004_numbers(capsys):
+def test_eval_grad_gives_the_notes_derivative_table(capsys):
     rc, out, _ = run(capsys, "eval", "sigmoid", "0", "5", "-5", "--grad")
     assert rc == 0
     assert out.split() == ["0.25000000", "0.00664806", "0.00664806"]
@@ -78,7 +78,7 @@ def test_list_shows_every_activation(capsys):
     assert "0.25" in out
 
 
-def test_plot_terminal_bar_chart_of_seed_004(capsys):
+def test_plot_terminal_bar_chart_of_the_notes(capsys):
     rc, out, _ = run(capsys, "plot", "sigmoid")
     assert rc == 0
     rows = [ln for ln in out.splitlines() if "│" in ln and ln.split("│")[0].strip().lstrip("-").isdigit()]

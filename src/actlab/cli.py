@@ -274,7 +274,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 _EXAMPLES = {
     "list": "examples:\n  actlab list",
     "eval": "examples:\n  actlab eval sigmoid 1 -2 3 -4        ->  0.73105858 0.11920292 0.95257413 0.01798621\n"
-            "  actlab eval sigmoid 0 5 --grad       ->  0.25 and 0.0066 (seed 004)\n"
+            "  actlab eval sigmoid 0 5 --grad       ->  0.25 and 0.0066 (the study notes' derivative table)\n"
             "  actlab eval leaky_relu -2 --dtype float32",
     "plot": "examples:\n  actlab plot sigmoid                   bar chart of sigmoid(x), x = -10..10, in the terminal\n"
             "  actlab plot sigmoid --grad            the same for sigmoid'(x)\n"

@@ -36,8 +36,8 @@ def test_gallery_orders_and_errors():
         plots.gallery(["softmax"])
 
 
-def test_seed_figures_carry_their_reference_lines():
-    figs = plots.seed_figures()
+def test_notes_figures_carry_their_reference_lines():
+    figs = plots.notes_figures()
     assert list(figs) == ["step", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"]
     sig = _lines(figs["sigmoid"].axes[0])
     vline = sig["x = 0 (slope 0.25)"]
@@ -46,8 +46,8 @@ def test_seed_figures_carry_their_reference_lines():
     assert th.get_linestyle() == ":" and list(th.get_ydata()) == [0.0, 0.0]
     bars = [p.get_height() for p in figs["softmax"].axes[0].patches]
     np.testing.assert_allclose(bars[3:], al.softmax(np.array([0.3, 2.9, 4.0])))
-    with pytest.raises(ValueError, match="seed figure"):
-        plots.seed_figure("gelu")
+    with pytest.raises(ValueError, match="study notes draw no figure of 'gelu'"):
+        plots.notes_figure("gelu")
 
 
 def test_gradient_norms_keeps_tiny_values_on_the_log_axis():

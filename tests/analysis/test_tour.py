@@ -36,7 +36,7 @@ def test_every_section_is_there(report):
 def test_images_exist_and_are_captioned(report):
     out, page = report
     srcs = re.findall(r'<img src="([^"]+)"', page)
-    assert len(srcs) >= 7  # gallery + six seed figures at least
+    assert len(srcs) >= 7  # gallery + the study notes' six figures at least
     for s in srcs:
         p = out / s
         assert p.is_file() and p.read_bytes()[:4] == b"\x89PNG"

@@ -25,12 +25,12 @@ from matplotlib.figure import Figure
 from ..activations.base import Activation, AxisActivation, get
 
 __all__ = [
-    "gallery", "seed_figure", "seed_figures", "SEED_FUNCTIONS", "histograms",
+    "gallery", "notes_figure", "notes_figures", "NOTES_FUNCTIONS", "histograms",
     "training_curves", "gradient_norms", "gate_bars", "save",
 ]
 
-#: The per-function figures of the seeds, in their order.
-SEED_FUNCTIONS: tuple[str, ...] = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "softmax")
+#: The functions the study notes this project grew from draw one figure each, in their order.
+NOTES_FUNCTIONS: tuple[str, ...] = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "softmax")
 
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#17becf", "#7f7f7f", "#bcbd22")
@@ -96,16 +96,18 @@ def gallery(
     return fig
 
 
-def seed_figure(name: str) -> Figure:
-    """The seeds' figure of one function: step, sigmoid, tanh, relu, leaky_relu or softmax.
+def notes_figure(name: str) -> Figure:
+    """One figure of the study notes this project grew from: step, sigmoid, tanh, relu,
+    leaky_relu or softmax, drawn as the notes draw them.
 
     sigmoid carries the dotted ``x = 0`` line (where ``f'`` peaks at 0.25), tanh the
     ``y = 0`` line (it is zero-centred); softmax is drawn as scores -> probabilities for
     ``a = [0.3, 2.9, 4.0]``.
     """
     act = get(name)
-    if act.name not in SEED_FUNCTIONS:
-        raise ValueError(f"seed_figure: no seed figure for {name!r}; choose from {', '.join(SEED_FUNCTIONS)}")
+    if act.name not in NOTES_FUNCTIONS:
+        raise ValueError(f"notes_figure: the study notes draw no figure of {name!r}; choose from "
+                         f"{', '.join(NOTES_FUNCTIONS)}")
     fig = _figure(4.6, 3.2)
     ax = fig.subplots()
     if isinstance(act, AxisActivation):  # softmax
@@ -144,9 +146,9 @@ def seed_figure(name: str) -> Figure:
     return fig
 
 
-def seed_figures() -> dict[str, Figure]:
-    """All seed figures, ``{name: Figure}`` in :data:`SEED_FUNCTIONS` order."""
-    return {n: seed_figure(n) for n in SEED_FUNCTIONS}
+def notes_figures() -> dict[str, Figure]:
+    """All the study notes' figures, ``{name: Figure}`` in :data:`NOTES_FUNCTIONS` order."""
+    return {n: notes_figure(n) for n in NOTES_FUNCTIONS}
 
 
 def histograms(

@@ -69,8 +69,8 @@ def _gallery(s: Section, c: _Ctx) -> None:
                    + ", ".join(f"{v:.3f}" for v in get("softmax")(np.array([0.3, 2.9, 4.0])))
                    + " summing to 1.",
     }
-    for name, fig in plots.seed_figures().items():
-        s.figure(fig, f"seed_{name}", notes[name], grid=True)
+    for name, fig in plots.notes_figures().items():
+        s.figure(fig, f"notes_{name}", notes[name], grid=True)
 
 
 # ------------------------------------------------------------------------------ 2 derivatives
@@ -79,7 +79,7 @@ def _derivatives(s: Section, c: _Ctx) -> None:
     rows = [[f"{x:g}", float(A.sigmoid(x)), float(A.sigmoid.grad(x)), float(A.tanh.grad(x)),
              float(A.relu.grad(x)), float(A.leaky_relu.grad(x))] for x in xs]
     s.table(["x", "σ(x)", "σ'(x)", "tanh'(x)", "relu'(x)", "leaky_relu'(x)"], rows,
-            caption="Seed 004's derivative table, computed by actlab.")
+            caption="The study notes' derivative table, computed by actlab.")
     g0, g5, gm5 = (float(A.sigmoid.grad(v)) for v in (0.0, 5.0, -5.0))
     s.key(f"σ'(0) = {g0:.4g} (the maximum), σ'(5) = {g5:.4g}, σ'(-5) = {gm5:.4g}: five units from 0 the "
           f"slope is already {g0 / g5:.0f}x smaller. Ten stacked sigmoids scale a gradient by at most "
@@ -303,7 +303,7 @@ Step = tuple[str, str, str, Callable[[Section, _Ctx], None]]
 STEPS: tuple[Step, ...] = (
     ("gallery", "Activation gallery: f, f', f''",
      "Every activation is an object with its value and exact first and second derivative.", _gallery),
-    ("derivatives", "Derivatives (seed 004)", "Why sigmoid's slope caps the gradient.", _derivatives),
+    ("derivatives", "Derivatives (the study notes' table)", "Why sigmoid's slope caps the gradient.", _derivatives),
     ("vanishing", "Vanishing gradients, measured",
      "A depth-10 MLP per activation, identical initial weights, one backward pass on real data.", _vanishing),
     ("dead-relu", "Dead ReLUs during training",
@@ -327,7 +327,7 @@ def run(out_dir: str | Path = "actlab-report", *, quick: bool = False, seed: int
     quick : bool
         Tiny settings (a few seconds) -- the numbers are then only indicative.
     console : rich.console.Console, optional
-        Where the progress bar and the seed-004 bar chart go (``None``: silent).
+        Where the progress bar and the study notes' bar chart of sigmoid go (``None``: silent).
     only : tuple of str, optional
         Run only these step ids (see :data:`STEPS`).
     """
