@@ -3,7 +3,9 @@
 * :mod:`.base` -- the :class:`Activation` / :class:`AxisActivation` objects, the dtype
   policy (:func:`as_float_array`) and the registry (:func:`get`, :func:`available`);
 * :mod:`.elementwise` -- the elementwise functions (sigmoid, tanh, relu, ...), one NumPy
-  formula per value and derivative: the reference of the compiled kernels;
+  formula per value and derivative, the reference of the compiled kernels, in one module per
+  family (:mod:`.elementwise.piecewise`, :mod:`.elementwise.sigmoids`,
+  :mod:`.elementwise.smooth`);
 * :mod:`.axis` -- the functions along an axis (softmax, log_softmax, logsumexp, glu).
 
 May import: NumPy, :mod:`actlab._math` and (lazily) :mod:`actlab._kernels`; nothing else of

@@ -55,6 +55,30 @@ def as_float_array(x: Any, name: str = "x") -> tuple[np.ndarray, np.dtype]:
     return arr, out_dt
 
 
+def _doc(title: str, value: str, grad: str, notes: str, example: str, ref: str) -> str:
+    return f"""{title}
+
+    .. math::
+
+        f(x) = {value}
+
+        f'(x) = {grad}
+
+    {notes}
+
+    Parameters are keywords with PyTorch's defaults.  NumPy in -> NumPy out with the same
+    shape; float16/32/64 keep their dtype, ints/bool give float64 (see ``actlab`` dtype policy).
+
+    Examples
+    --------
+{example}
+
+    References
+    ----------
+    {ref}
+    """
+
+
 def _check_out(out: Any, shape: tuple[int, ...], dt: np.dtype) -> None:
     if not isinstance(out, np.ndarray):
         raise TypeError(f"actlab: out must be a numpy.ndarray, got {type(out).__name__}")
