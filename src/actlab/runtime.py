@@ -1,8 +1,22 @@
-"""The runtime: threads, BLAS thread limits and discovery of the compiled loops.
+"""The runtime: which recurrent kernels run, on how many threads, with how many BLAS threads.
 
-Holds what every layer of actlab shares about the machine: the thread pool the recurrent
-layers split their batch over, the BLAS thread limit for loops of small matmuls, and the
-compiled time loops of the recurrent layers (with the BLAS handed to them).
+One explicit object, :class:`Runtime`, holds what the layers of actlab share about the
+machine: the implementation of the recurrent steps (the compiled time loops, Python loops
+over the compiled cell ufuncs, or Python loops over the NumPy reference cells), the worker
+count and thread pool the recurrent layers split their batch over, and the thresholds
+below which a batch stays unsplit (:data:`PARALLEL_WORK`) and BLAS runs one thread
+(:data:`SMALL_WORK`).  Its thread pool and BLAS controller are created on first use; a
+forked child creates its own pool.  :func:`default` is the runtime every layer uses unless
+given another; :func:`blas_single_thread` is the default runtime's BLAS limit.
+
+Discovering the compiled time loops hands them a BLAS (NumPy's OpenBLAS, else SciPy's); that
+is done once per process, whichever runtime asks first.
+
+>>> rt = Runtime(recurrent="numpy", workers=1)
+>>> rt.recurrent_path, rt.num_workers()
+('numpy', 1)
+>>> [(s.start, s.stop) for s in Runtime(workers=3, parallel_work=0.0).batch_blocks(7, 1.0)]
+[(0, 2), (2, 4), (4, 7)]
 
 May import: NumPy, threadpoolctl, SciPy's BLAS and :mod:`actlab._kernels`; nothing else of
 actlab.
@@ -11,66 +25,18 @@ actlab.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import os
-from typing import Any
+from typing import Any, Callable
 
 from . import _kernels
 
-__all__ = ["blas_single_thread", "SMALL_WORK", "PARALLEL_WORK"]
+__all__ = ["Runtime", "default", "blas_single_thread", "RECURRENT_PATHS", "SMALL_WORK", "PARALLEL_WORK"]
 
-_CONTROLLER: Any = None
-SMALL_WORK = 1.6e7  # multiply-adds per looped matmul below which BLAS runs single-threaded
-
-
-def blas_single_thread(work: float) -> Any:
-    """Context manager: one BLAS thread when ``work`` (the size of the matmuls that run in a
-    Python loop) is below :data:`SMALL_WORK`, else a no-op.
-
-    Many small matmuls interleaved with NumPy work lose more to thread hand-offs than they
-    gain from a second thread -- and on a busy machine the spinning BLAS threads make every
-    step several times slower.  The previous thread count is restored on exit.
-    """
-    global _CONTROLLER
-    if work >= SMALL_WORK:
-        return contextlib.nullcontext()
-    if _CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
-
-        _c_loops()  # loads SciPy's BLAS (the compiled loops call it) before the controller looks
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
-
-
-PARALLEL_WORK = 1e6  # multiply-adds of one step's recurrent matmul per batch block, at least
-_POOL: Any = None     # (executor, workers)
-
-
-def _forget_pool() -> None:
-    global _POOL
-    _POOL = None  # a forked child has the executor object but not its threads
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
-
-
-def _in_parallel(fn: Any, n: int) -> list[Any]:
-    """``[fn(0), ..., fn(n - 1)]``, fn(0) in the calling thread and the others in a persistent
-    thread pool.  The threads overlap where the GIL is released: the compiled time loops
-    (nearly all of a layer), or the matmuls and cell kernels of the Python loops."""
-    global _POOL
-    if n == 1:
-        return [fn(0)]
-    if _POOL is None or _POOL[1] < n - 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _POOL = (ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="actlab-rnn"), n - 1)
-    futures = [_POOL[0].submit(fn, p) for p in range(1, n)]
-    first = fn(0)
-    return [first] + [f.result() for f in futures]
-
-
-_LOOPS: Any = False  # the compiled time loops (krnn.h), resolved on first use; None = absent
+RECURRENT_PATHS = ("loops", "ufuncs", "numpy")  # compiled time loops / cell ufuncs / NumPy cells
+SMALL_WORK = 1.6e7     # multiply-adds per looped matmul below which BLAS runs single-threaded
+PARALLEL_WORK = 1e6    # multiply-adds of one step's recurrent matmul per batch block, at least
 
 
 def _blas_for_loops() -> tuple[Any, Any, bool]:
@@ -97,18 +63,182 @@ def _blas_for_loops() -> tuple[Any, Any, bool]:
     return caps["sgemm"], caps["dgemm"], False
 
 
-def _c_loops() -> Any:
+@functools.cache
+def _discover_loops() -> Any:
     """The extension module when it has the compiled time loops and a BLAS could be handed
-    to it, else None (the Python loops below then run the same steps)."""
-    global _LOOPS
-    if _LOOPS is False:
-        uf = getattr(_kernels, "_ufuncs", None)
-        _LOOPS = None
-        if uf is not None and hasattr(uf, "lstm_forward"):
-            try:
-                uf.set_blas(*_blas_for_loops())
-                _LOOPS = uf
-            except (ImportError, AttributeError, KeyError, TypeError, ValueError):  # pragma: no cover
-                _LOOPS = None
-    return _LOOPS
+    to it, else None.  Cached: the BLAS is the extension's (process-wide) setting."""
+    uf = getattr(_kernels, "_ufuncs", None)
+    if uf is None or not hasattr(uf, "lstm_forward"):
+        return None
+    try:
+        uf.set_blas(*_blas_for_loops())
+    except (ImportError, AttributeError, KeyError, TypeError, ValueError):  # pragma: no cover
+        return None
+    return uf
 
+
+def _has_cell_ufuncs() -> bool:
+    return _kernels.get("lstm_cell") is not None
+
+
+class _WorkerPool:
+    """A persistent thread pool, created on first use and again in a forked child (which
+    inherits the executor object but not its threads)."""
+
+    def __init__(self) -> None:
+        self._executor: Any = None
+        self._size = 0
+        self._pid = -1
+
+    def map(self, fn: Callable[[int], Any], n: int) -> list[Any]:
+        """``[fn(0), ..., fn(n - 1)]``, fn(0) in the calling thread, the others in the pool."""
+        if n == 1:
+            return [fn(0)]
+        if self._executor is None or self._size < n - 1 or self._pid != os.getpid():
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="actlab-rnn")
+            self._size, self._pid = n - 1, os.getpid()
+        futures = [self._executor.submit(fn, p) for p in range(1, n)]
+        first = fn(0)
+        return [first] + [f.result() for f in futures]
+
+
+@dataclasses.dataclass(frozen=True)
+class Runtime:
+    """Where and how the recurrent layers run.
+
+    Parameters
+    ----------
+    recurrent : {"loops", "ufuncs", "numpy"} or None, default None
+        Implementation of the recurrent steps: ``"loops"`` the compiled time loops (one C
+        loop per layer, GIL released), ``"ufuncs"`` Python loops over the compiled cell
+        ufuncs, ``"numpy"`` Python loops over the NumPy reference cells.  None: the first of
+        these the installation has, discovered on first use.  Asking for one it lacks is a
+        :class:`ValueError`.
+    workers : int or None, default None
+        Threads a layer splits its batch over, at most; None follows
+        :func:`actlab.get_num_threads` at each call.
+    parallel_work : float, default :data:`PARALLEL_WORK`
+        Multiply-adds of one step's recurrent matmul that every batch block has, at least.
+    small_work : float, default :data:`SMALL_WORK`
+        Multiply-adds of a looped matmul below which :meth:`blas_single_thread` limits BLAS
+        to one thread.
+
+    Notes
+    -----
+    A runtime is immutable; its thread pool and BLAS controller are made on first use.
+    Copies are the runtime itself; a pickled one is rebuilt from its four settings.
+    """
+
+    recurrent: str | None = None
+    workers: int | None = None
+    parallel_work: float = PARALLEL_WORK
+    small_work: float = SMALL_WORK
+
+    def __post_init__(self) -> None:
+        if self.recurrent is not None and self.recurrent not in RECURRENT_PATHS:
+            raise ValueError(f"Runtime: recurrent must be one of {RECURRENT_PATHS} or None, got {self.recurrent!r}")
+        if self.recurrent == "loops" and _discover_loops() is None:
+            raise ValueError("Runtime: recurrent='loops' needs the compiled time loops, which this "
+                             "installation lacks (the C extension is not built, or no BLAS was found)")
+        if self.recurrent == "ufuncs" and not _has_cell_ufuncs():
+            raise ValueError("Runtime: recurrent='ufuncs' needs the compiled cell ufuncs, which this "
+                             "installation lacks (the C extension is not built)")
+        w = self.workers
+        if w is not None and (isinstance(w, bool) or not isinstance(w, int) or w < 1):
+            raise ValueError(f"Runtime: workers must be a positive int or None, got {w!r}")
+        for name in ("parallel_work", "small_work"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0:
+                raise ValueError(f"Runtime: {name} must be a number >= 0, got {v!r}")
+        object.__setattr__(self, "_pool", _WorkerPool())
+        object.__setattr__(self, "_blas_controller", None)
+
+    # an immutable setting with shared resources: copies are the object itself
+    def __copy__(self) -> "Runtime":
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Runtime":
+        return self
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (Runtime, (self.recurrent, self.workers, self.parallel_work, self.small_work))
+
+    # -- the recurrent kernels ----------------------------------------------------------
+    @property
+    def recurrent_path(self) -> str:
+        """The implementation in use: ``recurrent``, or the one discovered."""
+        if self.recurrent is not None:
+            return self.recurrent
+        if _discover_loops() is not None:
+            return "loops"
+        return "ufuncs" if _has_cell_ufuncs() else "numpy"
+
+    def compiled_loops(self) -> Any:
+        """The extension module holding the compiled time loops (``lstm_forward`` & co.), or
+        None when this runtime runs Python loops."""
+        return _discover_loops() if self.recurrent_path == "loops" else None
+
+    def cell_kernel(self, name: str) -> Any:
+        """The compiled cell ufunc ``name`` (e.g. ``"lstm_cell"``), or None when this runtime
+        runs the NumPy reference cells."""
+        return None if self.recurrent_path == "numpy" else _kernels.get(name)
+
+    # -- threads ------------------------------------------------------------------------
+    def num_workers(self) -> int:
+        """``workers``, or :func:`actlab.get_num_threads` when it is None."""
+        return _kernels.get_num_threads() if self.workers is None else self.workers
+
+    def batch_blocks(self, rows: int, work_per_row: float) -> list[slice]:
+        """Row blocks of a batch to run in parallel threads: up to :meth:`num_workers`
+        blocks, each with at least ``parallel_work`` multiply-adds (``work_per_row`` each)."""
+        n = min(self.num_workers(), rows)
+        while n > 1 and (rows // n) * work_per_row < self.parallel_work:
+            n -= 1
+        edges = [rows * k // n for k in range(n + 1)]
+        return [slice(edges[k], edges[k + 1]) for k in range(n)]
+
+    def map_parallel(self, fn: Callable[[int], Any], n: int) -> list[Any]:
+        """``[fn(0), ..., fn(n - 1)]``, fn(0) in the calling thread and the others in this
+        runtime's persistent thread pool.  The threads overlap where the GIL is released:
+        the compiled time loops (nearly all of a layer), or the matmuls and cell kernels of
+        the Python loops."""
+        return self._pool.map(fn, n)  # type: ignore[attr-defined]
+
+    def blas_single_thread(self, work: float) -> Any:
+        """Context manager: one BLAS thread when ``work`` (the size of the matmuls that run
+        in a Python loop) is below ``small_work``, else a no-op.
+
+        Many small matmuls interleaved with NumPy work lose more to thread hand-offs than
+        they gain from a second thread -- and on a busy machine the spinning BLAS threads
+        make every step several times slower.  The previous thread count is restored on
+        exit.
+        """
+        if work >= self.small_work:
+            return contextlib.nullcontext()
+        controller = self._blas_controller  # type: ignore[attr-defined]
+        if controller is None:
+            from threadpoolctl import ThreadpoolController
+
+            _discover_loops()  # loads SciPy's BLAS (the compiled loops call it) before the controller looks
+            controller = ThreadpoolController()
+            object.__setattr__(self, "_blas_controller", controller)
+        return controller.limit(limits=1, user_api="blas")
+
+
+_DEFAULT: Runtime | None = None
+
+
+def default() -> Runtime:
+    """The runtime of every layer not given another: ``Runtime()``, made on first use."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Runtime()
+    return _DEFAULT
+
+
+def blas_single_thread(work: float) -> Any:
+    """The default runtime's :meth:`Runtime.blas_single_thread`: one BLAS thread while the
+    looped matmuls have fewer than :data:`SMALL_WORK` multiply-adds."""
+    return default().blas_single_thread(work)

@@ -5,10 +5,10 @@
 * the Python loops over the NumPy twins (``_lstm_cell_np`` & co., the path without the
   extension);
 
-a batch split over threads equals the serial run; the compiled loops and cell ufuncs
-refuse bad arguments with an error and take hostile values without FP warnings.
-(Each path is also checked against torch through the default path in
-test_recurrent_torch.py.)
+each chosen by the :class:`actlab.runtime.Runtime` the layer is given; a batch split over
+threads equals the serial run; the compiled loops and cell ufuncs refuse bad arguments with
+an error and take hostile values without FP warnings.  (Each path is also checked against
+torch through the default path in test_recurrent_torch.py.)
 """
 
 import numpy as np
@@ -16,23 +16,19 @@ import pytest
 
 import actlab
 import actlab.nn.recurrent.cells as C
-import actlab.nn.recurrent.loops as LP
-import actlab.runtime as RT
 from actlab import _kernels
 from actlab.nn.recurrent import GRU, LSTM, GRUCell, LSTMCell
+from actlab.runtime import PARALLEL_WORK, Runtime, default
 
 pytestmark = pytest.mark.skipif(not _kernels.available(), reason="needs the compiled extension")
 
-TWINS = {(LP, "_LSTM_CELL"): C._lstm_cell_np, (LP, "_LSTM_CELL_BACKWARD"): C._lstm_cell_backward_np,
-         (LP, "_GRU_CELL"): C._gru_cell_np, (LP, "_GRU_CELL_BACKWARD"): C._gru_cell_backward_np}
-PATHS = {"compiled loops": {}, "cell ufuncs": {(RT, "_LOOPS"): None},
-         "numpy twins": {(RT, "_LOOPS"): None, **TWINS}}
+PATHS = {"compiled loops": "loops", "cell ufuncs": "ufuncs", "numpy twins": "numpy"}
 
 
-def _everything(cls, dtype, *, layers=2, batch_first=False, T=6, B=5, I=3, H=4, seed=0):
+def _everything(cls, dtype, *, layers=2, batch_first=False, T=6, B=5, I=3, H=4, seed=0, runtime=None):
     """forward + backward with given states and state gradients; every result in one dict."""
     rng = np.random.default_rng(seed)
-    m = cls(I, H, num_layers=layers, batch_first=batch_first, rng=rng, dtype=dtype)
+    m = cls(I, H, num_layers=layers, batch_first=batch_first, rng=rng, dtype=dtype, runtime=runtime)
     x = rng.standard_normal((B, T, I) if batch_first else (T, B, I)) * 2
     h0 = rng.standard_normal((layers, B, H))
     lstm = cls is LSTM
@@ -60,54 +56,53 @@ def _close(a, b, dtype):
 
 
 def test_compiled_loops_are_in_use():
-    assert RT._c_loops() is not None
+    assert default().recurrent_path == "loops"
+    assert default().compiled_loops() is not None
 
 
 @pytest.mark.parametrize("path", ["cell ufuncs", "numpy twins"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("cls", [LSTM, GRU])
 @pytest.mark.parametrize("batch_first", [False, True])
-def test_paths_agree(monkeypatch, cls, dtype, path, batch_first):
-    RT._c_loops()
-    ref = _everything(cls, dtype, batch_first=batch_first)
-    for (mod, k), v in PATHS[path].items():
-        monkeypatch.setattr(mod, k, v)
-    _close(_everything(cls, dtype, batch_first=batch_first), ref, dtype)
+def test_paths_agree(cls, dtype, path, batch_first):
+    ref = _everything(cls, dtype, batch_first=batch_first, runtime=Runtime(recurrent=PATHS["compiled loops"]))
+    _close(_everything(cls, dtype, batch_first=batch_first, runtime=Runtime(recurrent=PATHS[path])), ref, dtype)
 
 
 @pytest.mark.parametrize("cls", [LSTM, GRU])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_batch_split_over_threads_equals_serial(monkeypatch, cls, dtype):
-    before = actlab.get_num_threads()
-    try:
-        actlab.set_num_threads(1)
-        serial = _everything(cls, dtype, B=7, seed=3)
-        monkeypatch.setattr(RT, "PARALLEL_WORK", 0.0)
-        actlab.set_num_threads(3)  # 7 rows -> blocks of 2, 2, 3
-        m = cls(3, 4, rng=np.random.default_rng(0))
-        assert [(s.start, s.stop) for s in m._batch_parts(7)] == [(0, 2), (2, 4), (4, 7)]
-        parted = _everything(cls, dtype, B=7, seed=3)
-    finally:
-        actlab.set_num_threads(before)
+def test_batch_split_over_threads_equals_serial(cls, dtype):
+    serial = _everything(cls, dtype, B=7, seed=3, runtime=Runtime(workers=1))
+    parallel = Runtime(workers=3, parallel_work=0.0)  # 7 rows -> blocks of 2, 2, 3
+    m = cls(3, 4, rng=np.random.default_rng(0), runtime=parallel)
+    assert [(s.start, s.stop) for s in m._batch_blocks(7)] == [(0, 2), (2, 4), (4, 7)]
+    parted = _everything(cls, dtype, B=7, seed=3, runtime=parallel)
     _close(parted, serial, dtype)
 
 
+def test_unset_workers_follow_set_num_threads():
+    m = LSTM(3, 4, rng=np.random.default_rng(0), runtime=Runtime(parallel_work=0.0))
+    before = actlab.get_num_threads()
+    try:
+        actlab.set_num_threads(3)
+        assert [(s.start, s.stop) for s in m._batch_blocks(7)] == [(0, 2), (2, 4), (4, 7)]
+        actlab.set_num_threads(1)
+        assert len(m._batch_blocks(7)) == 1
+    finally:
+        actlab.set_num_threads(before)
+
+
 @pytest.mark.parametrize("cls", [LSTMCell, GRUCell])
-def test_cells_split_over_threads(monkeypatch, cls):
+def test_cells_split_over_threads(cls):
     rng = np.random.default_rng(0)
     x, dh = rng.standard_normal((6, 3)), rng.standard_normal((6, 4))
     results = []
-    before = actlab.get_num_threads()
-    try:
-        for threads, work in ((1, RT.PARALLEL_WORK), (2, 0.0)):
-            actlab.set_num_threads(threads)
-            monkeypatch.setattr(RT, "PARALLEL_WORK", work)
-            cell = cls(3, 4, rng=np.random.default_rng(1))
-            h = cell.forward(x)
-            dx = cell.backward(dh)
-            results.append((h, dx, dict(cell.grads)))
-    finally:
-        actlab.set_num_threads(before)
+    for rt in (Runtime(workers=1), Runtime(workers=2, parallel_work=0.0)):
+        cell = cls(3, 4, rng=np.random.default_rng(1), runtime=rt)
+        assert len(cell._batch_blocks(6)) == rt.workers
+        h = cell.forward(x)
+        dx = cell.backward(dh)
+        results.append((h, dx, dict(cell.grads)))
     (h1, dx1, g1), (h2, dx2, g2) = results
     np.testing.assert_allclose(h2[0] if isinstance(h2, tuple) else h2, h1[0] if isinstance(h1, tuple) else h1,
                                rtol=1e-13)
@@ -117,21 +112,17 @@ def test_cells_split_over_threads(monkeypatch, cls):
 
 
 def test_parallel_work_threshold_keeps_small_batches_serial():
-    m = LSTM(3, 128, rng=np.random.default_rng(0))
-    before = actlab.get_num_threads()
-    try:
-        actlab.set_num_threads(2)
-        assert len(m._batch_parts(8)) == 1            # 8 * 4 * 128 * 128 / 2 < PARALLEL_WORK
-        assert len(m._batch_parts(64)) == 2
-        actlab.set_num_threads(1)
-        assert len(m._batch_parts(64)) == 1
-    finally:
-        actlab.set_num_threads(before)
+    two, one = Runtime(workers=2), Runtime(workers=1)
+    assert two.parallel_work == PARALLEL_WORK
+    m = LSTM(3, 128, rng=np.random.default_rng(0), runtime=two)
+    assert len(m._batch_blocks(8)) == 1            # 8 * 4 * 128 * 128 / 2 < PARALLEL_WORK
+    assert len(m._batch_blocks(64)) == 2
+    assert len(LSTM(3, 128, rng=np.random.default_rng(0), runtime=one)._batch_blocks(64)) == 1
 
 
 # --------------------------------------------------------------------- the compiled loops' checks
 def test_compiled_loops_refuse_bad_arguments():
-    L = RT._c_loops()
+    L = Runtime(recurrent="loops").compiled_loops()
     f4, f8 = np.float32, np.float64
     T, B, H, I = 3, 2, 4, 2
     K = H + I + 1
@@ -212,33 +203,30 @@ def test_cell_ufuncs_handle_strides_and_aliasing(dtype):
     np.testing.assert_array_equal(cp, want[1])
 
 
-def _child_runs_split_lstm(q):
-    m = LSTM(3, 4, rng=np.random.default_rng(0))
+def _child_runs_split_lstm(q, rt):
+    m = LSTM(3, 4, rng=np.random.default_rng(0), runtime=rt)
     out, _ = m.forward(np.ones((5, 7, 3)))
-    q.put(float(out.sum()))
+    q.put((float(out.sum()), len(m._batch_blocks(7))))
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork() is POSIX")
-def test_batch_split_works_in_a_forked_child(monkeypatch):
+def test_batch_split_works_in_a_forked_child():
     import multiprocessing
 
-    monkeypatch.setattr(RT, "PARALLEL_WORK", 0.0)
-    before = actlab.get_num_threads()
-    try:
-        actlab.set_num_threads(2)
-        m = LSTM(3, 4, rng=np.random.default_rng(0))
-        want = float(m.forward(np.ones((5, 7, 3)))[0].sum())   # the pool's threads exist now
-        ctx = multiprocessing.get_context("fork")
-        q = ctx.Queue()
-        p = ctx.Process(target=_child_runs_split_lstm, args=(q,))
-        p.start()
-        p.join(60)
-        if p.exitcode is None:
-            p.kill()
-        assert p.exitcode == 0, "the forked child hung or failed"
-        assert q.get(timeout=5) == pytest.approx(want, rel=1e-12)
-    finally:
-        actlab.set_num_threads(before)
+    rt = Runtime(workers=2, parallel_work=0.0)
+    m = LSTM(3, 4, rng=np.random.default_rng(0), runtime=rt)
+    want = float(m.forward(np.ones((5, 7, 3)))[0].sum())   # the pool's threads exist now
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_child_runs_split_lstm, args=(q, rt))
+    p.start()
+    p.join(60)
+    if p.exitcode is None:
+        p.kill()
+    assert p.exitcode == 0, "the forked child hung or failed"
+    got, blocks = q.get(timeout=5)
+    assert blocks == 2
+    assert got == pytest.approx(want, rel=1e-12)
 
 
 def _ulp32(got, ref):

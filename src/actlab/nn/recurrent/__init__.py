@@ -20,10 +20,11 @@ initialisation as PyTorch, computed with NumPy:
 The gate non-linearities are the core's :data:`actlab.sigmoid` and :data:`actlab.tanh`.
 The input projection of all time steps is one matmul; each step does one matmul for all
 gates and one call of a fused cell kernel (the compiled ``lstm_cell`` / ``gru_cell`` ufuncs,
-whose gates are the same sigmoid/tanh kernels; their NumPy twins ``_lstm_cell_np`` & co.
-where the extension is not built).  The forward step also stores the factors the backward
-step multiplies by, so ``backward`` (full back-propagation through time) is one matmul and
-one fused product kernel per step, then one matmul each for the weight gradients and dx.
+whose gates are the same sigmoid/tanh kernels; their NumPy twins ``_lstm_cell_np`` & co. in
+:mod:`.cells` where the extension is not built).  The forward step also stores the factors
+the backward step multiplies by, so ``backward`` (full back-propagation through time) is one
+matmul and one fused product kernel per step, then one matmul each for the weight gradients
+and dx.
 
 Initialisation: every parameter ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) drawn from
 the ``rng`` keyword (a :class:`numpy.random.Generator`; a fresh unseeded one when omitted).
@@ -34,18 +35,25 @@ in plain float arithmetic where its inputs are within [-40, 40] (gates within 3 
 factors within 10; outputs and gradients of a network as close to float64 as torch's),
 elsewhere and for every other cell in double.
 
-Threads: the batch is split into up to :func:`actlab.get_num_threads` row blocks, each with
-at least :data:`PARALLEL_WORK` multiply-adds per step, run in parallel threads (the compiled
-loops release the GIL; results equal the serial run's to rounding).  BLAS then runs one
-thread per block; unsplit, when one step's matmul is small (below :data:`SMALL_WORK`) BLAS
-is limited to one thread too (restored afterwards): a second thread cannot pay for its
-hand-off on such matmuls, and on a busy machine it stalls.
+Runtime: every layer runs on an :class:`actlab.runtime.Runtime` (the ``runtime`` keyword;
+:func:`actlab.runtime.default` when omitted), which picks the implementation of the steps
+(compiled time loops, cell ufuncs or NumPy reference cells) and the threads.  The batch is
+split into up to ``runtime.num_workers()`` (by default :func:`actlab.get_num_threads`) row
+blocks, each with at least ``runtime.parallel_work`` multiply-adds per step, run in parallel
+threads (the compiled loops release the GIL; results equal the serial run's to rounding).
+BLAS then runs one thread per block; unsplit, when one step's matmul is small (below
+``runtime.small_work``) BLAS is limited to one thread too (restored afterwards): a second
+thread cannot pay for its hand-off on such matmuls, and on a busy machine it stalls.
 
 After ``forward``, :attr:`LSTM.last_gates` holds, per layer, the gate activations
 (``{"i", "f", "g", "o"}`` or ``{"r", "z", "n"}`` -> arrays (T, batch, hidden), evaluated on
 first access) and :attr:`LSTM.gate_preactivations` the pre-activations keyed
-``(layer, gate)``, for the
-saturation analysis (:func:`actlab.analysis.vanishing.gate_saturation`).
+``(layer, gate)``, for the saturation analysis (:func:`actlab.analysis.vanishing.gate_saturation`).
+
+Files: :mod:`.modules` the layers, :mod:`.loops` the time loops of one layer, :mod:`.cells`
+the NumPy reference cells.
+
+May import: :mod:`.modules` (the package only re-exports the four layers).
 """
 
 from __future__ import annotations

@@ -1,18 +1,17 @@
 """The time loops of the recurrent layers: one layer over a whole sequence, forward and BPTT.
 
-Each function runs one layer; the compiled loops (``krnn.h``, found by
-:mod:`actlab.runtime`) when available, else a Python loop over the cell kernels (compiled
-ufuncs, or the NumPy reference cells of :mod:`.cells`).
+Each function runs one layer with the kernels of the :class:`actlab.runtime.Runtime` it is
+given: the compiled loops (``krnn.h``) when it runs them, else a Python loop over the cell
+kernels (compiled ufuncs, or the NumPy reference cells of :mod:`.cells`).
 
-May import: NumPy, :mod:`actlab.runtime`, :mod:`actlab._kernels` and :mod:`.cells`.
+May import: NumPy, :mod:`actlab.runtime` and :mod:`.cells`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ... import _kernels
-from ...runtime import _c_loops
+from ...runtime import Runtime
 from .cells import (
     _gru_cell_backward_np,
     _gru_cell_np,
@@ -20,12 +19,6 @@ from .cells import (
     _lstm_cell_backward_np,
     _lstm_cell_np,
 )
-
-_LSTM_CELL = _kernels.get("lstm_cell") or _lstm_cell_np
-_LSTM_CELL_BACKWARD = _kernels.get("lstm_cell_backward") or _lstm_cell_backward_np
-_GRU_CELL = _kernels.get("gru_cell") or _gru_cell_np
-_GRU_CELL_BACKWARD = _kernels.get("gru_cell_backward") or _gru_cell_backward_np
-
 
 def _with_ones(x: np.ndarray) -> np.ndarray:
     """(T, B, F) -> (T * B, F + 1) C-contiguous with a last column of ones (the bias column:
@@ -48,7 +41,7 @@ def _w_aug(w_ih: np.ndarray, b: np.ndarray | None) -> np.ndarray:
 
 
 def _lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray,
-                  w_hh: np.ndarray, b_ih: np.ndarray | None, b_hh: np.ndarray | None):
+                  w_hh: np.ndarray, b_ih: np.ndarray | None, b_hh: np.ndarray | None, runtime: Runtime):
     """One LSTM layer over a sequence ``x`` (T, B, I).  Returns ``(hs, cs, cache)``.
 
     Step t multiplies ``U[t] = [h_{t-1}, x_t, 1]`` by ``W = [W_hh^T; W_ih^T; b_ih + b_hh]``:
@@ -74,13 +67,13 @@ def _lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarra
     F = np.empty((6, T, B, H), dtype=x.dtype)
     cs = np.empty((T + 1, B, H), dtype=x.dtype)
     cs[0] = c0
-    loops = _c_loops()
+    loops = runtime.compiled_loops()
     if loops is not None:
         loops.lstm_forward(U, W, cs, F)
     else:
         R = np.empty((B, 4 * H), dtype=x.dtype)
         zi, zf, zg, zo = (R[:, k * H:(k + 1) * H] for k in range(4))
-        cell = _LSTM_CELL
+        cell = runtime.cell_kernel("lstm_cell") or _lstm_cell_np
         for t in range(T):
             np.matmul(U[t], W, out=R)                   # all gates' pre-activations at once
             cell(zo, zi, zf, zg, cs[t], out=(U[t + 1, :, :H], cs[t + 1], *F[:, t]))
@@ -94,7 +87,8 @@ def _lstm_preactivations(cache) -> np.ndarray:
     return (U[:T].reshape(T * B, K) @ W).reshape(T, B, -1)
 
 
-def _lstm_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None, dc_n: np.ndarray | None):
+def _lstm_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None, dc_n: np.ndarray | None,
+                   runtime: Runtime):
     """BPTT through one LSTM layer.  Returns ``dx, dh0, dc0, dW_ih, dW_hh, db`` (torch order).
 
     ``[dW_hh, dW_ih, db] = dZ^T U`` (one matmul over all steps, or chunk by chunk inside the
@@ -105,7 +99,7 @@ def _lstm_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None, dc_n
     dt = U.dtype
     dh = np.zeros((B, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
     dc = np.zeros((B, H), dtype=dt) if dc_n is None else np.array(dc_n, dtype=dt)
-    loops = _c_loops()
+    loops = runtime.compiled_loops()
     if loops is not None:
         dWU = np.empty((4 * H, K), dtype=dt)
         dx = np.empty((T, B, K - H - 1), dtype=dt)
@@ -114,7 +108,7 @@ def _lstm_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None, dc_n
     else:
         dZ = np.empty((T, B, 4 * H), dtype=dt)
         zero = np.zeros((B, H), dtype=dt)
-        cell = _LSTM_CELL_BACKWARD
+        cell = runtime.cell_kernel("lstm_cell_backward") or _lstm_cell_backward_np
         for t in range(T - 1, -1, -1):
             d = dZ[t]
             cell(dh, zero if dout is None else dout[t], dc, *F[:, t],
@@ -127,7 +121,7 @@ def _lstm_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None, dc_n
 
 
 def _gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
-                 b_ih: np.ndarray | None, b_hh: np.ndarray | None):
+                 b_ih: np.ndarray | None, b_hh: np.ndarray | None, runtime: Runtime):
     """One GRU layer over ``x`` (T, B, I).  Returns ``(hs, cache)``, hs (T + 1, B, H).
 
     The input projections of all steps ``X`` (T, B, 3H; with b_ih and b_hr, b_hz) are one
@@ -149,12 +143,12 @@ def _gru_forward(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarr
     hs = np.empty((T + 1, B, H), dtype=X.dtype)
     hs[0] = h0
     whh_t = np.ascontiguousarray(w_hh.T)
-    loops = _c_loops()
+    loops = runtime.compiled_loops()
     if loops is not None:
         loops.gru_forward(X, hs, whh_t, bn, F)
     else:
         R = np.empty((B, 3 * H), dtype=X.dtype)
-        cell = _GRU_CELL
+        cell = runtime.cell_kernel("gru_cell") or _gru_cell_np
         for t in range(T):
             x_ = X[t]
             np.matmul(hs[t], whh_t, out=R)
@@ -173,7 +167,7 @@ def _gru_preactivations_of(cache) -> np.ndarray:
     return np.concatenate([ar, az, an], axis=2)
 
 
-def _gru_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None):
+def _gru_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None, runtime: Runtime):
     """BPTT through one GRU layer.  Returns ``dx, dh0, dW_ih, dW_hh, db_ih, db_hh``."""
     xa, X, F, hs, w_ih, w_hh, _ = cache
     T, B, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
@@ -183,12 +177,12 @@ def _gru_backward(cache, dout: np.ndarray | None, dh_n: np.ndarray | None):
     dZn = np.empty((T, B, H), dtype=dt)
     dha = np.zeros((B, H), dtype=dt) if dh_n is None else np.array(dh_n, dtype=dt)
     dhb = np.zeros((B, H), dtype=dt)
-    loops = _c_loops()
+    loops = runtime.compiled_loops()
     if loops is not None:
         loops.gru_backward(dGh, dZn, dha, dhb, None if dout is None else np.ascontiguousarray(dout), F, w_hh)
     else:
         zero = np.zeros((B, H), dtype=dt)
-        cell = _GRU_CELL_BACKWARD
+        cell = runtime.cell_kernel("gru_cell_backward") or _gru_cell_backward_np
         for t in range(T - 1, -1, -1):
             g = dGh[t]
             cell(dha, dhb, zero if dout is None else dout[t], *F[:, t],

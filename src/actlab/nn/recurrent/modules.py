@@ -1,6 +1,6 @@
 """The recurrent layers: :class:`LSTM`, :class:`GRU`, :class:`LSTMCell`, :class:`GRUCell`.
 
-May import: NumPy, :mod:`actlab.activations`, :mod:`actlab.runtime`, :mod:`actlab._kernels`,
+May import: NumPy, :mod:`actlab._checks`, :mod:`actlab.activations`, :mod:`actlab.runtime`,
 :mod:`..module` and :mod:`.loops`.
 """
 
@@ -10,12 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from ... import _kernels
 from ... import runtime as _runtime
 from ..._checks import check_rng, positive_int
 from ...activations import elementwise as _act
 from ...activations.base import as_float_array
-from ...runtime import _in_parallel, blas_single_thread
+from ...runtime import Runtime
 from ..module import Module
 from .loops import (
     _gru_backward,
@@ -43,7 +42,7 @@ class _Recurrent(Module):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, *, rng: np.random.Generator | None = None,
-                 dtype: Any = np.float64) -> None:
+                 dtype: Any = np.float64, runtime: Runtime | None = None) -> None:
         super().__init__()
         cls = type(self).__name__
         self.input_size = positive_int(input_size, "input_size", cls)
@@ -54,6 +53,9 @@ class _Recurrent(Module):
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise TypeError(f"{cls}: dtype must be float32 or float64, got {self.dtype}")
+        if runtime is not None and not isinstance(runtime, Runtime):
+            raise TypeError(f"{cls}: runtime must be an actlab.runtime.Runtime or None, got {type(runtime).__name__}")
+        self._runtime = runtime
         rng = check_rng(rng, cls)
         k, G = 1.0 / np.sqrt(H), len(self._gates) * H
         self._sfx = [""] if self._cell else [f"_l{j}" for j in range(self.num_layers)]
@@ -71,6 +73,11 @@ class _Recurrent(Module):
         self._preact: Any = None
         self._fwd_caches: list[Any] | None = None
         self.dhx: Any = None
+
+    @property
+    def runtime(self) -> Runtime:
+        """The :class:`actlab.runtime.Runtime` this layer runs on (the default unless given)."""
+        return _runtime.default() if self._runtime is None else self._runtime
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -158,15 +165,10 @@ class _Recurrent(Module):
         return out[0] if len(out) == 1 else tuple(out)
 
     # -- the layer loop -----------------------------------------------------------------------
-    def _batch_parts(self, B: int) -> list[slice]:
+    def _batch_blocks(self, B: int) -> list[slice]:
         """Row blocks of the batch that run in parallel threads (rows are independent all
-        through the recurrence): up to :func:`actlab.get_num_threads` blocks, each with at
-        least :data:`PARALLEL_WORK` multiply-adds in its per-step matmul."""
-        n = min(_kernels.get_num_threads(), B)
-        while n > 1 and self._step_work(B // n) < _runtime.PARALLEL_WORK:
-            n -= 1
-        edges = [B * k // n for k in range(n + 1)]
-        return [slice(edges[k], edges[k + 1]) for k in range(n)]
+        through the recurrence), as the runtime splits them (:meth:`Runtime.batch_blocks`)."""
+        return self.runtime.batch_blocks(B, self._step_work(1))
 
     def _run(self, x: Any, hx: Any) -> tuple[np.ndarray, Any]:
         seq = self._seq(x)
@@ -175,18 +177,19 @@ class _Recurrent(Module):
         zeros = np.zeros((L, B, self.hidden_size), dtype=self.dtype)
         states = [zeros if v is None else self._state_in(v, f"{n}_0" if not self._cell else n, B)
                   for v, n in zip(self._hx(hx), self._states)]
-        parts = self._batch_parts(B)
+        parts = self._batch_blocks(B)
+        rt = self.runtime
 
         def run_part(p: int) -> tuple[np.ndarray, list[Any], list[Any]]:
             sl, inp, fins, caches = parts[p], seq[:, parts[p]], [], []
             for k in range(L):
-                inp, fin, cache = self._kfwd(inp, [s[k, sl] for s in states], self._w(k))
+                inp, fin, cache = self._kfwd(inp, [s[k, sl] for s in states], self._w(k), rt)
                 fins.append(fin)
                 caches.append(cache)
             return inp, fins, caches
 
-        with blas_single_thread(self._step_work(B) if len(parts) == 1 else 0.0):
-            results = _in_parallel(run_part, len(parts))
+        with rt.blas_single_thread(self._step_work(B) if len(parts) == 1 else 0.0):
+            results = rt.map_parallel(run_part, len(parts))
         out = results[0][0] if len(parts) == 1 else np.concatenate([r[0] for r in results], axis=1)
         finals = [np.empty_like(zeros) for _ in states]
         for sl, (_, fins, _) in zip(parts, results):
@@ -200,7 +203,7 @@ class _Recurrent(Module):
 
     def _back(self, dout: Any, dstates: tuple[Any, ...]) -> np.ndarray:
         self._need_cache("_caches")
-        caches, parts, L = self._caches, self._parts, self.num_layers
+        caches, parts, L, rt = self._caches, self._parts, self.num_layers, self.runtime
         T, B = caches[0][0][3].shape[0] - 1, parts[-1].stop  # cache[3] = hs (T + 1, b, H)
         d = None
         if dout is not None:
@@ -215,11 +218,11 @@ class _Recurrent(Module):
             dd = None if d is None else d[:, sl]
             d0s, grads = [None] * L, [None] * L
             for k in range(L - 1, -1, -1):
-                dd, d0s[k], grads[k] = self._kbwd(caches[p][k], dd, [None if v is None else v[k, sl] for v in ds])
+                dd, d0s[k], grads[k] = self._kbwd(caches[p][k], dd, [None if v is None else v[k, sl] for v in ds], rt)
             return dd, d0s, grads
 
-        with blas_single_thread(self._step_work(B) if len(parts) == 1 else 0.0):
-            results = _in_parallel(back_part, len(parts))
+        with rt.blas_single_thread(self._step_work(B) if len(parts) == 1 else 0.0):
+            results = rt.map_parallel(back_part, len(parts))
         d0 = [np.empty((L, B, self.hidden_size), dtype=self.dtype) for _ in ds]
         for sl, (_, d0s, grads) in zip(parts, results):
             for k in range(L):
@@ -270,13 +273,13 @@ class _LSTMKernels:
     _gates, _states = "ifgo", ("h", "c")
 
     @staticmethod
-    def _kfwd(x, states, w):
-        hs, cs, cache = _lstm_forward(x, states[0], states[1], *w)
+    def _kfwd(x, states, w, rt):
+        hs, cs, cache = _lstm_forward(x, states[0], states[1], *w, rt)
         return hs[1:], (hs[-1], cs[-1]), cache
 
     @staticmethod
-    def _kbwd(cache, d, ds):
-        dx, dh, dc, dW_ih, dW_hh, db = _lstm_backward(cache, d, ds[0], ds[1])
+    def _kbwd(cache, d, ds, rt):
+        dx, dh, dc, dW_ih, dW_hh, db = _lstm_backward(cache, d, ds[0], ds[1], rt)
         return dx, (dh, dc), (dW_ih, dW_hh, db, db)
 
     _kpre = staticmethod(_lstm_preactivations)
@@ -286,13 +289,13 @@ class _GRUKernels:
     _gates, _states = "rzn", ("h",)
 
     @staticmethod
-    def _kfwd(x, states, w):
-        hs, cache = _gru_forward(x, states[0], *w)
+    def _kfwd(x, states, w, rt):
+        hs, cache = _gru_forward(x, states[0], *w, rt)
         return hs[1:], (hs[-1],), cache
 
     @staticmethod
-    def _kbwd(cache, d, ds):
-        dx, dh, dW_ih, dW_hh, db_ih, db_hh = _gru_backward(cache, d, ds[0])
+    def _kbwd(cache, d, ds, rt):
+        dx, dh, dW_ih, dW_hh, db_ih, db_hh = _gru_backward(cache, d, ds[0], rt)
         return dx, (dh,), (dW_ih, dW_hh, db_ih, db_hh)
 
     _kpre = staticmethod(_gru_preactivations_of)
@@ -312,6 +315,9 @@ class LSTM(_LSTMKernels, _Recurrent):
     rng : numpy.random.Generator, optional
         Source of the U(-1/sqrt(H), 1/sqrt(H)) initialisation.
     dtype : float32 or float64, default float64
+    runtime : actlab.runtime.Runtime, optional
+        Kernels, threads and BLAS limits to run on; :func:`actlab.runtime.default` when
+        omitted.
 
     Notes
     -----
@@ -367,8 +373,9 @@ class _Cell(_Recurrent):
     _cell = True
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, *,
-                 rng: np.random.Generator | None = None, dtype: Any = np.float64) -> None:
-        super().__init__(input_size, hidden_size, 1, bias, rng=rng, dtype=dtype)
+                 rng: np.random.Generator | None = None, dtype: Any = np.float64,
+                 runtime: Runtime | None = None) -> None:
+        super().__init__(input_size, hidden_size, 1, bias, rng=rng, dtype=dtype, runtime=runtime)
 
     def _step(self, x: Any, hx: Any) -> Any:
         _, finals = self._run(x, hx)
