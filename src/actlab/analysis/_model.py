@@ -1,55 +1,53 @@
-"""Walking a model's layers (shared by the analyzer and the recommender)."""
+"""Reading a model's layers through :mod:`actlab.nn`'s own protocol (shared by the analyzer
+and the recommender).
+
+A model is an ``nn.Sequential`` (its children, in the order they are applied), another
+``nn.Module`` (its children, in the order they were registered) or a plain list / tuple of
+``nn.Module`` layers.  An activation layer is an ``nn.Activation``: its public ``activation``
+(the core object) and ``activation_kwargs`` say what it computes.
+
+May import: :mod:`actlab.activations` and :mod:`actlab.nn`.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from ..activations.base import Activation, AxisActivation, get
+from ..activations.base import Activation, AxisActivation
+from ..nn import Activation as ActivationLayer
+from ..nn import Module
+
+__all__ = ["layers", "activation_of", "activation_name"]
 
 
-def snake(name: str) -> str:
-    """``LeakyReLU`` -> ``leaky_relu``, ``SiLU`` -> ``silu``, ``GELU`` -> ``gelu``."""
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
-    return s.lower().replace("re_lu", "relu").replace("si_lu", "silu").replace("ge_lu", "gelu")
+def layers(model: Any) -> list[Module]:
+    """The layers of ``model``, in order.
+
+    Raises
+    ------
+    TypeError
+        When ``model`` is neither an ``nn.Module`` nor a list / tuple of them, or a list
+        element is not an ``nn.Module``.
+    """
+    if isinstance(model, Module):
+        return list(model.children())
+    if not isinstance(model, (list, tuple)):
+        raise TypeError(f"cannot list the layers of a {type(model).__name__}; pass an nn.Sequential "
+                        "(or another nn.Module) or a list of nn layers")
+    for i, layer in enumerate(model):
+        if not isinstance(layer, Module):
+            raise TypeError(f"layer {i} is a {type(layer).__name__}, not an nn.Module")
+    return list(model)
 
 
-def layers(model: Any) -> list[Any]:
-    """The layers of an ``nn.Sequential`` (or of a plain list of layers), in order."""
-    if isinstance(model, (list, tuple)):
-        return list(model)
-    for attr in ("layers", "modules_", "_layers", "_modules"):
-        seq = getattr(model, attr, None)
-        if seq is not None and not callable(seq):
-            return list(seq.values()) if isinstance(seq, dict) else list(seq)
-    try:
-        return list(iter(model))
-    except TypeError:
-        raise TypeError(
-            f"cannot list the layers of {type(model).__name__}; pass an nn.Sequential or a list of layers"
-        ) from None
+def activation_of(layer: Module) -> tuple[Activation | AxisActivation, dict[str, Any]] | None:
+    """``(core activation, its keyword parameters)`` of an ``nn.Activation`` layer, else None."""
+    if isinstance(layer, ActivationLayer):
+        return layer.activation, layer.activation_kwargs
+    return None
 
 
-def activation_of(layer: Any) -> tuple[Activation | AxisActivation, dict[str, Any]] | None:
-    """``(activation object, its keyword parameters)`` of an activation layer, else None."""
-    for attr in ("activation", "act", "fn"):
-        a = getattr(layer, attr, None)
-        if isinstance(a, (Activation, AxisActivation)):
-            kw = getattr(layer, "kwargs", None) or getattr(layer, "act_kwargs", None) or {}
-            return a, dict(kw)
-    cls = type(layer).__name__
-    if cls in ("Linear", "Sequential", "Dropout", "Identity"):
-        return None
-    try:
-        act = get(snake(cls))
-    except (ValueError, TypeError):
-        return None
-    kw = {k: getattr(layer, k) for k in act.params if k != "axis" and hasattr(layer, k)}
-    return act, kw
-
-
-def activation_name(layer: Any) -> str | None:
-    """Registry name of an activation layer, else None."""
+def activation_name(layer: Module) -> str | None:
+    """Registry name of an activation layer's function, else None."""
     found = activation_of(layer)
     return None if found is None else found[0].name
