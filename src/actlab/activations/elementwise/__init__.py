@@ -7,7 +7,8 @@ reference for the compiled kernels.  They live by family:
 * :mod:`.piecewise` -- identity, step, relu, leaky_relu, relu6, hard_sigmoid, hard_swish
   (and the kink convention);
 * :mod:`.sigmoids` -- sigmoid, log_sigmoid, logit, tanh;
-* :mod:`.smooth` -- elu, selu, softplus, silu, mish, gelu.
+* :mod:`.smooth` -- elu, selu, softplus;
+* :mod:`.gated` -- silu, mish, gelu (x times a gate).
 
 The axis functions (softmax, log_softmax, logsumexp, glu) live in
 :mod:`actlab.activations.axis`.
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 from .piecewise import hard_sigmoid, hard_swish, identity, leaky_relu, relu, relu6, step
 from .sigmoids import log_sigmoid, logit, sigmoid, tanh
-from .smooth import elu, gelu, mish, selu, silu, softplus
+from .gated import gelu, mish, silu
+from .smooth import elu, selu, softplus
 
 __all__ = [
     "identity", "step", "sigmoid", "log_sigmoid", "logit", "tanh", "relu", "leaky_relu",
