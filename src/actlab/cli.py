@@ -155,35 +155,32 @@ def cmd_vanish(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {Path(args.output).name}: use a .png or .svg file name")
     rng = np.random.default_rng(args.seed)
     x, target = vanishing.default_data(args.data, rng=rng)
-    records: list[dict] = []
     with Progress(console=_console(stderr=True), transient=True) as prog:
         task = prog.add_task("vanishing-gradient experiment", total=len(names))
-        for n in names:
-            records += vanishing.compare([n], depth=args.depth, width=args.width, init=args.init,
-                                         x=x, target=target, rng=np.random.default_rng(args.seed))
-            prog.advance(task)
+        result = vanishing.run_comparison(names, depth=args.depth, width=args.width, init=args.init, x=x,
+                                          target=target, rng=np.random.default_rng(args.seed),
+                                          progress=lambda name: prog.advance(task))
     table = Table(title=f"‖∂loss/∂W‖ per layer (depth {args.depth}, width {args.width}, "
                         f"init {args.init}, data {args.data})")
     table.add_column("layer", justify="right")
-    for n in names:
+    for n in result.activations:
         table.add_column(n, justify="right")
-    by = {(r["activation"], r["layer"]): r for r in records}
-    for layer in range(1, args.depth + 2):
-        table.add_row(str(layer), *(f"{by[(n, layer)]['weight_grad_norm']:.3g}" for n in names))
+    columns = [result.of(n) for n in result.activations]
+    for k in range(args.depth + 1):
+        table.add_row(str(columns[0][k].layer), *(f"{col[k].weight_grad_norm:.3g}" for col in columns))
     summary = Table(title="hidden layers: saturated share (|f'| < 1% of max) / dead units / first÷last")
     for col in ("activation", "saturated", "dead units", "first/last grad", "0.25^L (slopes alone)"):
         summary.add_column(col, justify="right")
-    for n in names:
-        s = vanishing.summarize([r for r in records if r["activation"] == n])
-        summary.add_row(n, f"{s['saturated_share']:.1%}", f"{s['dead_share']:.1%}",
-                        f"{s['first_over_last']:.3g}", f"{0.25 ** args.depth:.3g}" if n == "sigmoid" else "")
+    for n, s in result.summaries.items():
+        summary.add_row(n, f"{s.saturated_share:.1%}", f"{s.dead_share:.1%}", f"{s.first_over_last:.3g}",
+                        f"{result.slope_envelope:.3g}" if n == "sigmoid" else "")
     con = _console()
     con.print(table)
     con.print(summary)
     if args.output is not None:
         from .analysis import plots
 
-        fig = plots.gradient_norms(records, title=f"depth {args.depth}, {args.init} init")
+        fig = plots.gradient_norms(result.records, title=f"depth {args.depth}, {args.init} init")
         try:
             plots.save(fig, args.output)
         except OSError as e:
@@ -201,11 +198,18 @@ def cmd_train(args: argparse.Namespace) -> int:
                                console=_console(stderr=True))
     from rich.table import Table
 
-    table = Table(title=f"train {args.task} ({result['model']})")
+    table = Table(title=f"train {args.task} ({result.model})")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    for k, v in result["metrics"].items():
-        table.add_row(k, f"{v:.4g}" if isinstance(v, float) else str(v))
+    table.add_row("data", result.data)
+    table.add_row("train rows", str(result.train_rows))
+    table.add_row("test rows", str(result.test_rows))
+    if result.baseline_mse is not None:
+        table.add_row("baseline MSE (predict the mean)", f"{result.baseline_mse:.4g}")
+    if result.head is not None:
+        table.add_row("LogisticRegression head", result.head)
+    for score in result.scores:
+        table.add_row(score.label, f"{score.value:.4g}")
     _console().print(table)
     return 0
 
@@ -220,21 +224,21 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         rows = rec_table()
     else:
         try:
-            rows = [recommend(args.task).as_dict()]
+            rows = [recommend(args.task)]
         except ValueError as e:
             raise UsageError(str(e)) from None
     con = _console()
     for r in rows:
-        t = Table(title=f"{r['task']}: {r['output']} + {r['loss']}", show_header=False,
+        t = Table(title=f"{r.task}: {r.output} + {r.loss}", show_header=False,
                   title_justify="left", show_edge=False)
         t.add_column("field", style="bold", no_wrap=True)
         t.add_column("value", overflow="fold")
-        t.add_row("target", r["target"])
-        t.add_row("output", r["output"])
-        t.add_row("loss", r["loss"])
-        t.add_row("actlab", f"{r['actlab_loss']}  |  {r['actlab_output']}")
-        t.add_row("torch", f"{r['torch_loss']}  |  {r['torch_output']}")
-        t.add_row("why", r["why"])
+        t.add_row("target", r.target)
+        t.add_row("output", r.output)
+        t.add_row("loss", r.loss)
+        t.add_row("actlab", f"{r.actlab_loss}  |  {r.actlab_output}")
+        t.add_row("torch", f"{r.torch_loss}  |  {r.torch_output}")
+        t.add_row("why", r.why)
         con.print(t)
         con.print()
     return 0

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import actlab as al
-from actlab.analysis import plots
+from actlab.analysis import plots, vanishing
 
 
 def _lines(ax):
@@ -50,11 +50,14 @@ def test_notes_figures_carry_their_reference_lines():
         plots.notes_figure("gelu")
 
 
+def _record(activation, layer, weight_grad_norm):
+    nan = float("nan")
+    return vanishing.LayerRecord(layer, activation, weight_grad_norm, *[nan] * 9)
+
+
 def test_gradient_norms_keeps_tiny_values_on_the_log_axis():
-    recs = [{"activation": "sigmoid", "layer": i, "weight_grad_norm": g}
-            for i, g in enumerate([1e-20, 1e-12, 1e-6, 1e-2], start=1)]
-    recs += [{"activation": "relu", "layer": i, "weight_grad_norm": g}
-             for i, g in enumerate([0.0, 0.5, 0.7, 1.0], start=1)]
+    recs = [_record("sigmoid", i, g) for i, g in enumerate([1e-20, 1e-12, 1e-6, 1e-2], start=1)]
+    recs += [_record("relu", i, g) for i, g in enumerate([0.0, 0.5, 0.7, 1.0], start=1)]
     fig = plots.gradient_norms(recs)
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
@@ -66,6 +69,8 @@ def test_gradient_norms_keeps_tiny_values_on_the_log_axis():
     np.testing.assert_allclose(lines["slope-only envelope 0.25^(L-l)"].get_ydata(), 1e-2 * 0.25 ** np.array([3, 2, 1, 0]))
     # the exact zero of relu's first layer is not on the relu line but marked at the bottom
     assert 1 not in list(lines["relu"].get_xdata())
+    with pytest.raises(ValueError, match="no field 'nope'"):
+        plots.gradient_norms(recs, key="nope")
 
 
 def test_histograms_and_curves(tmp_path):

@@ -22,7 +22,8 @@ def test_table(task, output, loss, torch_loss):
 
 def test_logits_are_the_point():
     assert "logits" in R.recommend("binary").why and "logits" in R.recommend("multiclass").why
-    assert [row["task"] for row in R.table()] == ["binary", "multiclass", "multilabel", "regression"]
+    assert [row.task for row in R.table()] == ["binary", "multiclass", "multilabel", "regression"]
+    assert R.table()[0] is R.recommend("binary") and R.table()[0].as_dict()["loss"] == "BCEWithLogits"
 
 
 def test_unknown_task_names_the_valid_ones():

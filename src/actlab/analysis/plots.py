@@ -237,7 +237,7 @@ def training_curves(
 
 
 def gradient_norms(
-    records: Sequence[Mapping[str, Any]],
+    records: Sequence[Any],
     *,
     key: str = "weight_grad_norm",
     bound: bool = True,
@@ -245,25 +245,28 @@ def gradient_norms(
 ) -> Figure:
     """Per-layer gradient norm on a log axis, one line per activation, side by side.
 
-    ``records`` are the tidy rows of :func:`actlab.analysis.vanishing.analyze` (keys
-    ``activation``, ``layer`` and ``key``).  Beside sigmoid the theoretical envelope
+    ``records`` are the :class:`~actlab.analysis.vanishing.LayerRecord` rows of
+    :func:`actlab.analysis.vanishing.analyze` / ``compare`` (fields ``activation``, ``layer``
+    and ``key``).  Beside sigmoid the theoretical envelope
     ``g_L * 0.25**(L - l)`` (anchored at the last layer) is drawn dashed.  The y limits are
     taken from the smallest positive value, so a gradient of 1e-20 is drawn at 1e-20, not 0;
     exact zeros (a fully dead layer) are marked at the bottom edge with an ``x``.
     """
-    rows = [r for r in records if key in r and r.get("layer") is not None]
+    rows = list(records)
     if not rows:
-        raise ValueError(f"gradient_norms: no records with {key!r}")
-    names = list(dict.fromkeys(str(r["activation"]) for r in rows))
+        raise ValueError("gradient_norms: no records")
+    if not hasattr(rows[0], key):
+        raise ValueError(f"gradient_norms: the records have no field {key!r}")
+    names = list(dict.fromkeys(r.activation for r in rows))
     fig = _figure(5.8, 3.8)
     ax = fig.subplots()
     ax.set_yscale("log")
-    values = np.array([float(r[key]) for r in rows], dtype=np.float64)
+    values = np.array([float(getattr(r, key)) for r in rows], dtype=np.float64)
     lo, hi = _positive_limits(values)
     for i, name in enumerate(names):
-        sub = sorted((r for r in rows if str(r["activation"]) == name), key=lambda r: r["layer"])
-        layer = np.array([int(r["layer"]) for r in sub])
-        g = np.array([float(r[key]) for r in sub], dtype=np.float64)
+        sub = sorted((r for r in rows if r.activation == name), key=lambda r: r.layer)
+        layer = np.array([int(r.layer) for r in sub])
+        g = np.array([float(getattr(r, key)) for r in sub], dtype=np.float64)
         color = _COLORS[i % len(_COLORS)]
         pos = g > 0
         mk, ls = "osD^vx*P"[i % 8], ("-", "--", "-.", ":")[i % 4]
@@ -284,21 +287,21 @@ def gradient_norms(
     return fig
 
 
-def gate_bars(records: Sequence[Mapping[str, Any]], *, key: str = "saturated_share", title: str = "") -> Figure:
-    """Bars of ``key`` per gate, grouped by model (records of ``vanishing.gate_saturation``
-    with an added ``model`` key, e.g. ``"LSTM"``)."""
+def gate_bars(records: Sequence[Any], *, key: str = "saturated_share", title: str = "") -> Figure:
+    """Bars of the field ``key`` per gate, grouped by model (the
+    :class:`~actlab.analysis.vanishing.GateRecord` rows of ``vanishing.gate_saturation``)."""
     rows = list(records)
     if not rows:
         raise ValueError("gate_bars: no records")
     fig = _figure(5.2, 3.0)
     ax = fig.subplots()
     labels, vals, colors = [], [], []
-    models = list(dict.fromkeys(str(r.get("model", "")) for r in rows))
+    models = list(dict.fromkeys(r.model for r in rows))
     for i, m in enumerate(models):
         for r in rows:
-            if str(r.get("model", "")) == m:
-                labels.append(f"{m} L{r['layer']}:{r['gate']}" if r["layer"] else f"{m}:{r['gate']}")
-                vals.append(float(r[key]))
+            if r.model == m:
+                labels.append(f"{m} L{r.layer}:{r.gate}" if r.layer else f"{m}:{r.gate}")
+                vals.append(float(getattr(r, key)))
                 colors.append(_COLORS[i % len(_COLORS)])
     pos = np.arange(len(vals))
     ax.bar(pos, vals, color=colors)

@@ -11,6 +11,8 @@ sigmoid in deep hidden stacks).
 ('independent sigmoids', 'BCEWithLogits')
 >>> r.torch_loss
 'torch.nn.BCEWithLogitsLoss'
+
+May import: :mod:`actlab.activations` and (through :mod:`._model`) :mod:`actlab.nn`.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class Recommendation:
     torch_loss: str
 
     def as_dict(self) -> dict[str, str]:
-        """The fields as a plain dict (one row of :func:`table`)."""
+        """The fields as a plain dict."""
         return asdict(self)
 
 
@@ -118,9 +120,9 @@ def recommend(task: str) -> Recommendation:
     return TASKS[_task_key(task)]
 
 
-def table() -> list[dict[str, str]]:
-    """All recommendations as tidy rows (one dict per task)."""
-    return [r.as_dict() for r in TASKS.values()]
+def table() -> list[Recommendation]:
+    """All recommendations, one per task (binary, multiclass, multilabel, regression)."""
+    return list(TASKS.values())
 
 
 # ------------------------------------------------------------------------- anti-patterns

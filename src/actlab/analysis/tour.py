@@ -102,20 +102,20 @@ def _vanishing(s: Section, c: _Ctx) -> None:
     rows = []
     for init in ("xavier", "he"):
         recs = vanishing.compare(VANISH, depth=depth, width=width, init=init, x=x, target=y, rng=c.rng(31))
-        summ = {a: vanishing.summarize([r for r in recs if r["activation"] == a]) for a in VANISH}
+        summ = {a: vanishing.summarize([r for r in recs if r.activation == a]) for a in VANISH}
         sig, rel = summ["sigmoid"], summ["relu"]
         s.figure(plots.gradient_norms(recs, title=f"depth {depth}, width {width}, {init} init, breast_cancer"),
                  f"vanishing_{init}",
                  f"{init} init: ‖∂loss/∂W‖ of each of the {depth + 1} weight layers (log axis), one line "
                  f"per activation, same initial weights and data (breast_cancer, {len(x)} rows). First-layer "
-                 f"gradient: sigmoid {sig['first_grad']:.3g} vs relu {rel['first_grad']:.3g} "
-                 f"({rel['first_grad'] / sig['first_grad']:.3g}x). The dashed line is the slope-only "
+                 f"gradient: sigmoid {sig.first_grad:.3g} vs relu {rel.first_grad:.3g} "
+                 f"({rel.first_grad / sig.first_grad:.3g}x). The dashed line is the slope-only "
                  f"envelope 0.25^(L-l) anchored at sigmoid's last layer; sigmoid's first/last ratio is "
-                 f"{sig['first_over_last']:.3g} (0.25^{depth} = {0.25 ** depth:.3g}).")
+                 f"{sig.first_over_last:.3g} (0.25^{depth} = {0.25 ** depth:.3g}).")
         for a in VANISH:
             m = summ[a]
-            rows.append([a, init, m["first_grad"], m["last_grad"], m["first_over_last"],
-                         f"{m['saturated_share']:.1%}", f"{m['dead_share']:.1%}"])
+            rows.append([a, init, m.first_grad, m.last_grad, m.first_over_last,
+                         f"{m.saturated_share:.1%}", f"{m.dead_share:.1%}"])
     s.table(["activation", "init", "first-layer ‖∂W‖", "last-layer ‖∂W‖", "first / last",
              "saturated (|f'|<1% max)", "dead units"], rows,
             caption="Hidden-layer means; saturated = share of entries with |f'(z)| below 1% of the "
@@ -169,10 +169,10 @@ def _dead_relu(s: Section, c: _Ctx) -> None:
             model = vanishing.build_mlp(depth, width, act, in_features=x.shape[1], init="he", bias=bias,
                                         rng=c.rng(51))
             recs = vanishing.track(model, x, y, nn.optim.Adam(model, lr=lr), steps)
-            hidden = [r for r in recs if r["activation"] != "output"]
-            d0 = float(np.mean([r["inactive_share"] for r in hidden if r["step"] == 0]))
-            d1 = float(np.mean([r["inactive_share"] for r in hidden if r["step"] == steps]))
-            loss = [r["loss"] for r in recs if r["layer"] == 1]
+            hidden = [r for r in recs if r.activation != "output"]
+            d0 = float(np.mean([r.inactive_share for r in hidden if r.step == 0]))
+            d1 = float(np.mean([r.inactive_share for r in hidden if r.step == steps]))
+            loss = [r.loss for r in recs if r.layer == 1]
             if act == "relu":
                 start.append(d0)
             end[act].append(d1)
@@ -227,7 +227,7 @@ def _heads(s: Section, c: _Ctx) -> None:
     s.key(" · ".join(f"{r[0]}: {r[4]:.1%}" for r in rows) + f" (per label {rows[-1][5]:.1%})")
     rec = rec_table()
     s.table(["task", "output", "loss", "torch loss", "why"],
-            [[r["task"], r["output"], r["loss"], r["torch_loss"], r["why"]] for r in rec],
+            [[r.task, r.output, r.loss, r.torch_loss, r.why] for r in rec],
             caption="actlab recommend: output activation and loss per task.")
     bad = nn.Sequential(nn.Linear(64, 10, rng=c.rng(6)), nn.activation_layer("softmax"))
     found = check_model(bad, nn.CrossEntropyLoss())
@@ -278,10 +278,9 @@ def _gates(s: Section, c: _Ctx) -> None:
         rnn = est.rnn_
         rnn.forward(Xte.transpose(1, 0, 2))  # the module is time-major (batch_first=False)
         for r in vanishing.gate_saturation(rnn):
-            r["model"] = cell.upper()
             recs.append(r)
-            rows.append([cell.upper(), r["gate"], r["activation"], r["mean"], f"{r['saturated_share']:.1%}",
-                         f"{r['near_low']:.1%}", f"{r['near_high']:.1%}"])
+            rows.append([r.model, r.gate, r.activation, r.mean, f"{r.saturated_share:.1%}",
+                         f"{r.near_low:.1%}", f"{r.near_high:.1%}"])
         rows.append([cell.upper(), "test MSE", mse, f"{mse / base:.2%} of the baseline", "", "", ""])
         gates = rnn.last_gates[0]
         for gate in ("ifgo" if cell == "lstm" else "rzn"):

@@ -1,14 +1,55 @@
-"""``actlab train TASK``: train a small model on bundled real data and report its metrics."""
+"""``actlab train TASK``: train a small model on bundled real data and report its metrics.
+
+:func:`run_task` returns a :class:`TrainingResult`: the data, the split and one
+:class:`Score` per trained model.
+
+May import: NumPy, scikit-learn (the split), :mod:`actlab.datasets` and :mod:`actlab.models`.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["TASKS", "run_task", "load_task_data"]
+__all__ = ["TASKS", "Score", "TrainingResult", "run_task", "load_task_data"]
 
 TASKS = ("binary", "multiclass", "multilabel", "sequence")
+
+
+@dataclass(frozen=True)
+class Score:
+    """One model's test metric, e.g. ``Score("LSTM", "test MSE", 0.0021)``."""
+
+    model: str
+    metric: str
+    value: float
+
+    @property
+    def label(self) -> str:
+        """``"LSTM test MSE"``."""
+        return f"{self.model} {self.metric}"
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """What :func:`run_task` trained and measured on a 75/25 split.
+
+    ``head`` is the head LogisticRegression chose (classification tasks), ``baseline_mse``
+    the test MSE of predicting the training mean (the sequence task); the other is None.
+    """
+
+    task: str
+    model: str
+    data: str
+    train_rows: int
+    test_rows: int
+    scores: tuple[Score, ...]
+    head: str | None = None
+    baseline_mse: float | None = None
+
+
 
 
 def _xy(ds: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -40,12 +81,13 @@ def load_task_data(task: str, *, rng: np.random.Generator, small: bool = False) 
 
 
 def run_task(task: str, *, activation: str = "relu", epochs: int | None = None, seed: int = 0,
-             console: Any = None) -> dict[str, Any]:
-    """Train on a 75/25 split; returns ``{"model": str, "metrics": {...}}``.
+             console: Any = None) -> TrainingResult:
+    """Train on a 75/25 split and score on the held-out part.
 
     binary / multiclass / multilabel: ``MLPClassifier`` with ``activation`` hidden units
     (one hidden layer of 32) next to ``LogisticRegression``; sequence: ``SequenceRegressor``
     (LSTM and GRU) on the adding problem, with the baseline MSE of predicting the mean.
+    ``console`` is accepted for older callers; training prints nothing.
     """
     from sklearn.model_selection import train_test_split
 
@@ -53,26 +95,27 @@ def run_task(task: str, *, activation: str = "relu", epochs: int | None = None, 
     rng = np.random.default_rng(seed)
     x, y, dname = load_task_data(task, rng=rng)
     xtr, xte, ytr, yte = train_test_split(x, y, test_size=0.25, random_state=seed)
-    metrics: dict[str, Any] = {"data": dname, "train rows": len(xtr), "test rows": len(xte)}
+    split = {"task": task, "data": dname, "train_rows": len(xtr), "test_rows": len(xte)}
     if task == "sequence":
         from ..models import SequenceRegressor
 
-        metrics["baseline MSE (predict the mean)"] = float(np.mean((yte - ytr.mean()) ** 2))
+        scores = []
         for cell in ("lstm", "gru"):
             est = SequenceRegressor(cell=cell, epochs=epochs or 15, random_state=seed)
             est.fit(xtr, ytr)
             pred = np.asarray(est.predict(xte)).reshape(np.shape(yte))
-            metrics[f"{cell.upper()} test MSE"] = float(np.mean((pred - yte) ** 2))
-        return {"model": "SequenceRegressor (LSTM, GRU)", "metrics": metrics}
+            scores.append(Score(cell.upper(), "test MSE", float(np.mean((pred - yte) ** 2))))
+        return TrainingResult(model="SequenceRegressor (LSTM, GRU)", scores=tuple(scores),
+                              baseline_mse=float(np.mean((yte - ytr.mean()) ** 2)), **split)
     from ..models import LogisticRegression, MLPClassifier
 
     lr = LogisticRegression().fit(xtr, ytr)
-    metrics["LogisticRegression head"] = str(getattr(lr, "head_", "?"))
-    metrics["LogisticRegression test accuracy"] = float(lr.score(xte, yte))
     kw: dict[str, Any] = {"activation": activation, "random_state": seed}
     if epochs is not None:
         kw["max_iter"] = epochs
     mlp = MLPClassifier(**{k: v for k, v in kw.items() if k in MLPClassifier().get_params()})
     mlp.fit(xtr, ytr)
-    metrics[f"MLPClassifier ({activation}) test accuracy"] = float(mlp.score(xte, yte))
-    return {"model": f"LogisticRegression + MLPClassifier({activation})", "metrics": metrics}
+    scores = [Score("LogisticRegression", "test accuracy", float(lr.score(xte, yte))),
+              Score(f"MLPClassifier ({activation})", "test accuracy", float(mlp.score(xte, yte)))]
+    return TrainingResult(model=f"LogisticRegression + MLPClassifier({activation})", scores=tuple(scores),
+                          head=str(getattr(lr, "head_", "?")), **split)

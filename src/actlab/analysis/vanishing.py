@@ -1,8 +1,7 @@
 """Vanishing gradients, saturated and dead units -- measured, layer by layer.
 
 The analyzer runs one forward and one backward pass through any ``nn.Sequential`` (layer by
-layer, so nothing is recomputed) and returns *tidy records*: one ``dict`` per weight layer
-with
+layer, so nothing is recomputed) and returns one :class:`LayerRecord` per weight layer:
 
 ==================  ==========================================================================
 ``layer``           1-based index of the weight (Linear) layer, input side first
@@ -18,8 +17,10 @@ with
 ==================  ==========================================================================
 
 Slopes come from the core's ``act.grad`` (tail-exact: a slope of 1e-20 is 1e-20, not 0).
-:func:`track` records the same over training steps; :func:`gate_saturation` does it for the
-gates of ``nn.LSTM`` / ``nn.GRU``.
+:func:`track` records the same over training steps; :func:`run_comparison` compares
+activations on one architecture (a :class:`Comparison`); :func:`gate_saturation` measures the
+gates of ``nn.LSTM`` / ``nn.GRU`` (one :class:`GateRecord` per gate).  Records are frozen
+dataclasses; ``record["field"]`` reads a field too (they were dicts before).
 
 >>> import numpy as np
 >>> from actlab.analysis import vanishing
@@ -29,25 +30,116 @@ gates of ``nn.LSTM`` / ``nn.GRU``.
 
 With ``actlab.nn``: ``vanishing.compare(["sigmoid", "relu"], depth=10, width=32, x=x, target=y,
 rng=rng)`` gives sigmoid's first-layer gradient ~1e-7 of the last layer's, relu's ~1.
+
+May import: NumPy, :mod:`actlab.activations`, :mod:`actlab.nn` and :mod:`actlab.datasets`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from ._model import activation_of, layers
 
 __all__ = [
-    "build_mlp", "default_data", "analyze", "track", "compare", "summarize", "gate_saturation",
-    "slope_bound", "SATURATION_LEVEL",
+    "LayerRecord", "Summary", "Comparison", "GateRecord",
+    "build_mlp", "default_data", "analyze", "track", "compare", "run_comparison", "summarize",
+    "gate_saturation", "slope_bound", "SATURATION_LEVEL",
 ]
 
 #: A unit is saturated when ``|f'(z)| < SATURATION_LEVEL * max |f'|``.
 SATURATION_LEVEL = 0.01
 
 _INITS = ("xavier", "he", "torch")
+
+
+class _FieldAccess:
+    """``record["name"]`` reads ``record.name`` (the records were plain dicts before)."""
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in {f.name for f in fields(self)}:  # type: ignore[arg-type]
+            raise KeyError(name)
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class LayerRecord(_FieldAccess):
+    """What one forward/backward pass measured at one weight layer (see the module docstring).
+
+    ``step`` is set by :func:`track`, ``depth`` and ``init`` by :func:`compare`; the shares
+    are NaN where they do not apply (the output layer, axis activations).
+    """
+
+    layer: int
+    activation: str
+    weight_grad_norm: float
+    bias_grad_norm: float
+    preact_grad_norm: float
+    act_grad_norm: float
+    preact_mean: float
+    preact_std: float
+    saturated_share: float
+    dead_share: float
+    inactive_share: float
+    loss: float
+    step: int | None = None
+    depth: int | None = None
+    init: str | None = None
+
+
+@dataclass(frozen=True)
+class Summary(_FieldAccess):
+    """Hidden-layer means of one model's records (:func:`summarize`)."""
+
+    saturated_share: float
+    dead_share: float
+    first_grad: float
+    last_grad: float
+    first_over_last: float
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One architecture analysed with several activations, same initial weights and data.
+
+    ``summaries`` maps each activation name (in :attr:`activations` order) to its
+    :class:`Summary`; ``slope_envelope`` is ``0.25 ** depth``, what sigmoid's slopes alone do
+    to a gradient across the hidden layers.
+    """
+
+    activations: tuple[str, ...]
+    depth: int
+    width: int
+    init: str
+    records: tuple[LayerRecord, ...]
+    summaries: Mapping[str, Summary]
+
+    @property
+    def slope_envelope(self) -> float:
+        """``0.25 ** depth``: sigmoid's largest slope, once per hidden layer."""
+        return 0.25**self.depth
+
+    def of(self, activation: str) -> tuple[LayerRecord, ...]:
+        """The records of one activation's model, input side first."""
+        return tuple(sorted((r for r in self.records if r.activation == activation), key=lambda r: r.layer))
+
+
+@dataclass(frozen=True)
+class GateRecord(_FieldAccess):
+    """Saturation of one gate of a recurrent module's last forward (:func:`gate_saturation`)."""
+
+    model: str
+    layer: int
+    gate: str
+    activation: str
+    saturated_share: float
+    mean: float
+    near_low: float
+    near_high: float
+    preact_mean: float
+    preact_std: float
 
 
 def _nn():
@@ -160,8 +252,24 @@ def _slope_stats(act_layer: Any, z: np.ndarray) -> tuple[str, float, float]:
     return act.name, saturated, dead
 
 
-def analyze(model: Any, x: Any, target: Any, loss: Any = None, *, step: int | None = None) -> list[dict[str, Any]]:
-    """One forward/backward pass; per-weight-layer records (see the module docstring).
+def _forward_backward(mods: list[Any], crit: Any, x: Any, target: Any) -> tuple[list[Any], list[Any], float]:
+    """Every layer's output, every layer's output gradient and the loss value of one pass."""
+    h = np.asarray(x, dtype=np.float64)
+    outs = []
+    for m in mods:
+        h = m.forward(h)
+        outs.append(h)
+    value = float(crit.forward(h, np.asarray(target)))
+    d = crit.backward()
+    dout: list[Any] = [None] * len(mods)
+    for i in range(len(mods) - 1, -1, -1):
+        dout[i] = d
+        d = mods[i].backward(d)
+    return outs, dout, value
+
+
+def analyze(model: Any, x: Any, target: Any, loss: Any = None, *, step: int | None = None) -> list[LayerRecord]:
+    """One forward/backward pass; one :class:`LayerRecord` per weight layer.
 
     Parameters
     ----------
@@ -186,41 +294,26 @@ def analyze(model: Any, x: Any, target: Any, loss: Any = None, *, step: int | No
         for m in mods:
             for g in getattr(m, "grads", {}).values():
                 g[...] = 0.0
-    h = np.asarray(x, dtype=np.float64)
-    outs = []
-    for m in mods:
-        h = m.forward(h)
-        outs.append(h)
-    value = float(crit.forward(h, np.asarray(target)))
-    d = crit.backward()
-    dout: list[Any] = [None] * len(mods)
-    for i in range(len(mods) - 1, -1, -1):
-        dout[i] = d
-        d = mods[i].backward(d)
+    outs, dout, value = _forward_backward(mods, crit, x, target)
     recs = []
     for k, (i, lin, act_layer) in enumerate(wl, start=1):
         z = np.asarray(outs[i], dtype=np.float64)
-        rec: dict[str, Any] = {
-            "layer": k,
-            "activation": "output",
-            "weight_grad_norm": _norm(lin.grads["weight"]),
-            "bias_grad_norm": _norm(lin.grads["bias"]) if "bias" in lin.grads else float("nan"),
-            "preact_grad_norm": _norm(dout[i]),
-            "act_grad_norm": _norm(dout[i]),
-            "preact_mean": float(z.mean()),
-            "preact_std": float(z.std()),
-            "saturated_share": float("nan"),
-            "dead_share": float("nan"),
-            "inactive_share": float(np.mean(np.all(z.reshape(-1, z.shape[-1]) <= 0.0, axis=0))),
-            "loss": value,
-        }
-        if act_layer is not None:
-            name, sat, dead = _slope_stats(act_layer, z)
-            rec.update(activation=name, saturated_share=sat, dead_share=dead,
-                       act_grad_norm=_norm(dout[i + 1]))
-        if step is not None:
-            rec["step"] = step
-        recs.append(rec)
+        name, sat, dead = ("output", float("nan"), float("nan")) if act_layer is None else _slope_stats(act_layer, z)
+        recs.append(LayerRecord(
+            layer=k,
+            activation=name,
+            weight_grad_norm=_norm(lin.grads["weight"]),
+            bias_grad_norm=_norm(lin.grads["bias"]) if "bias" in lin.grads else float("nan"),
+            preact_grad_norm=_norm(dout[i]),
+            act_grad_norm=_norm(dout[i] if act_layer is None else dout[i + 1]),
+            preact_mean=float(z.mean()),
+            preact_std=float(z.std()),
+            saturated_share=sat,
+            dead_share=dead,
+            inactive_share=float(np.mean(np.all(z.reshape(-1, z.shape[-1]) <= 0.0, axis=0))),
+            loss=value,
+            step=step,
+        ))
     return recs
 
 
@@ -235,7 +328,7 @@ def track(
     every: int = 1,
     batch_size: int | None = None,
     rng: np.random.Generator | None = None,
-) -> list[dict[str, Any]]:
+) -> list[LayerRecord]:
     """Train ``steps`` optimizer steps, recording :func:`analyze` every ``every`` steps.
 
     With ``batch_size`` the batches are drawn from ``rng`` (required then); otherwise every
@@ -246,7 +339,7 @@ def track(
     if batch_size is not None and rng is None:
         raise ValueError("track: batch_size needs rng (a numpy.random.Generator)")
     xa, ta = np.asarray(x), np.asarray(target)
-    out: list[dict[str, Any]] = []
+    out: list[LayerRecord] = []
     for s in range(steps + 1):
         if batch_size is not None:
             idx = rng.choice(len(xa), size=min(batch_size, len(xa)), replace=False)  # type: ignore[union-attr]
@@ -261,6 +354,40 @@ def track(
     return out
 
 
+def run_comparison(
+    activations: Sequence[str],
+    *,
+    depth: int = 10,
+    width: int = 64,
+    init: str = "xavier",
+    x: Any,
+    target: Any,
+    rng: np.random.Generator,
+    loss: Any = None,
+    progress: Callable[[str], None] | None = None,
+) -> Comparison:
+    """:func:`analyze` an MLP per activation, all from the same initial weights.
+
+    Every record carries ``activation`` = the hidden activation of its model (the output
+    layer too), ``depth`` and ``init``.  ``progress(name)`` is called after each model.
+    """
+    seed = int(rng.integers(2**63))
+    xa = np.asarray(x, dtype=np.float64)
+    n_out = np.asarray(target).reshape(len(xa), -1).shape[1]
+    recs: list[LayerRecord] = []
+    names: list[str] = []
+    for name in activations:
+        model = build_mlp(depth, width, name, in_features=xa.shape[1], out_features=n_out,
+                          init=init, rng=np.random.default_rng(seed))
+        rows = analyze(model, xa, target, loss)
+        names.append(rows[0].activation)
+        recs += [replace(r, activation=names[-1], depth=depth, init=init) for r in rows]
+        if progress is not None:
+            progress(name)
+    summaries = {a: summarize([r for r in recs if r.activation == a]) for a in dict.fromkeys(names)}
+    return Comparison(tuple(dict.fromkeys(names)), depth, width, init, tuple(recs), summaries)
+
+
 def compare(
     activations: Sequence[str],
     *,
@@ -271,45 +398,32 @@ def compare(
     target: Any,
     rng: np.random.Generator,
     loss: Any = None,
-) -> list[dict[str, Any]]:
-    """:func:`analyze` an MLP per activation; all share the same initial weights.
+) -> list[LayerRecord]:
+    """The records of :func:`run_comparison`: one MLP per activation, same initial weights.
 
     Every record carries ``activation`` = the hidden activation of its model (the output
     layer too), so the rows group by model.
     """
-    seed = int(rng.integers(2**63))
-    xa = np.asarray(x, dtype=np.float64)
-    recs: list[dict[str, Any]] = []
-    for name in activations:
-        model = build_mlp(depth, width, name, in_features=xa.shape[1],
-                          out_features=np.asarray(target).reshape(len(xa), -1).shape[1],
-                          init=init, rng=np.random.default_rng(seed))
-        rows = analyze(model, xa, target, loss)
-        act_name = rows[0]["activation"]
-        for r in rows:
-            r["activation"] = act_name
-            r["depth"] = depth
-            r["init"] = init
-        recs += rows
-    return recs
+    return list(run_comparison(activations, depth=depth, width=width, init=init, x=x, target=target,
+                               rng=rng, loss=loss).records)
 
 
-def summarize(records: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+def summarize(records: Sequence[LayerRecord]) -> Summary:
     """Hidden-layer means of saturated / dead shares and first/last weight-gradient ratio."""
-    rows = sorted(records, key=lambda r: r["layer"])
+    rows = sorted(records, key=lambda r: r.layer)
     if not rows:
         raise ValueError("summarize: no records")
     hidden = rows[:-1] if len(rows) > 1 else rows
-    sat = [r["saturated_share"] for r in hidden if np.isfinite(r["saturated_share"])]
-    dead = [r["dead_share"] for r in hidden if np.isfinite(r["dead_share"])]
-    last = rows[-1]["weight_grad_norm"]
-    return {
-        "saturated_share": float(np.mean(sat)) if sat else float("nan"),
-        "dead_share": float(np.mean(dead)) if dead else float("nan"),
-        "first_grad": float(rows[0]["weight_grad_norm"]),
-        "last_grad": float(last),
-        "first_over_last": float(rows[0]["weight_grad_norm"] / last) if last > 0 else float("nan"),
-    }
+    sat = [r.saturated_share for r in hidden if np.isfinite(r.saturated_share)]
+    dead = [r.dead_share for r in hidden if np.isfinite(r.dead_share)]
+    last = rows[-1].weight_grad_norm
+    return Summary(
+        saturated_share=float(np.mean(sat)) if sat else float("nan"),
+        dead_share=float(np.mean(dead)) if dead else float("nan"),
+        first_grad=float(rows[0].weight_grad_norm),
+        last_grad=float(last),
+        first_over_last=float(rows[0].weight_grad_norm / last) if last > 0 else float("nan"),
+    )
 
 
 def slope_bound(model: Any, x: Any, out_grad_norm: float, max_grad: float = 0.25) -> float:
@@ -326,14 +440,15 @@ def slope_bound(model: Any, x: Any, out_grad_norm: float, max_grad: float = 0.25
     return float(max_grad**depth * xn * out_grad_norm * np.prod(spec))
 
 
-def gate_saturation(rnn: Any, *, level: float = SATURATION_LEVEL) -> list[dict[str, Any]]:
+def gate_saturation(rnn: Any, *, level: float = SATURATION_LEVEL) -> list[GateRecord]:
     """Saturation of each gate of the last forward pass of an ``nn.LSTM`` / ``nn.GRU``.
 
     Sigmoid gates (LSTM i, f, o; GRU r, z) and the tanh candidate (LSTM g, GRU n) count as
     saturated where ``|f'| < level * max |f'|``; the record also gives the mean gate value
     and the shares near 0 and near 1 (below 0.01 / above 0.99 for sigmoid gates).
 
-    Returns one record per (layer, gate).
+    Returns one :class:`GateRecord` per (layer, gate); its ``model`` is the module's class
+    name (``"LSTM"``, ``"GRU"``).
     """
     gates = _gates_of(rnn)
     from .. import activations as A
@@ -344,14 +459,14 @@ def gate_saturation(rnn: Any, *, level: float = SATURATION_LEVEL) -> list[dict[s
         z = np.asarray(pre, dtype=np.float64)
         slope = np.abs(np.asarray(act.grad(z)))
         val = np.asarray(act(z))
-        out.append({
-            "layer": layer, "gate": gate, "activation": act.name,
-            "saturated_share": float(np.mean(slope < level * act.max_grad)),
-            "mean": float(val.mean()),
-            "near_low": float(np.mean(val < (-0.99 if act.name == "tanh" else 0.01))),
-            "near_high": float(np.mean(val > 0.99)),
-            "preact_mean": float(z.mean()), "preact_std": float(z.std()),
-        })
+        out.append(GateRecord(
+            model=type(rnn).__name__, layer=layer, gate=gate, activation=act.name,
+            saturated_share=float(np.mean(slope < level * act.max_grad)),
+            mean=float(val.mean()),
+            near_low=float(np.mean(val < (-0.99 if act.name == "tanh" else 0.01))),
+            near_high=float(np.mean(val > 0.99)),
+            preact_mean=float(z.mean()), preact_std=float(z.std()),
+        ))
     return out
 
 
