@@ -246,16 +246,30 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------ tour / bench
 def cmd_tour(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from .analysis import tour
 
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} exists and is not a directory")
-    try:
-        index = tour.run(out, quick=args.quick, seed=args.seed, console=_console())
-    except PermissionError as e:
-        raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
-    _console().print(f"report written: [bold]{index}[/bold]  (open it in a browser; works offline)")
+    con = _console()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=con) as prog:
+        task = prog.add_task("tour", total=len(tour.STEPS))
+
+        def progress(step: str, done: bool) -> None:
+            if done:
+                prog.advance(task)
+            else:
+                prog.update(task, description=f"tour: {step}")
+
+        try:
+            result = tour.run(out, quick=args.quick, seed=args.seed, progress=progress)
+        except PermissionError as e:
+            raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
+    if result.derivatives is not None:
+        con.print(_bar_table(result.derivatives.chart))
+    con.print(f"report written: [bold]{result.index}[/bold]  (open it in a browser; works offline)")
     return 0
 
 
