@@ -11,7 +11,14 @@ import pytest
 
 import actlab
 from actlab import _kernels, nn
-from actlab.runtime import PARALLEL_WORK, RECURRENT_PATHS, SMALL_WORK, Runtime, blas_single_thread, default
+from actlab.runtime import (
+    PARALLEL_WORK,
+    RECURRENT_PATHS,
+    SMALL_WORK,
+    Runtime,
+    blas_single_thread,
+    default,
+)
 
 
 def test_default_is_made_once_with_the_documented_settings():
@@ -23,13 +30,13 @@ def test_default_is_made_once_with_the_documented_settings():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(recurrent="cuda"), "recurrent must be one of"),
-    (dict(workers=0), "workers must be a positive int"),
-    (dict(workers=True), "workers must be a positive int"),
-    (dict(workers=2.0), "workers must be a positive int"),
-    (dict(parallel_work=-1.0), "parallel_work must be a number >= 0"),
-    (dict(small_work=float("nan")), "small_work must be a number >= 0"),
-    (dict(small_work="big"), "small_work must be a number >= 0"),
+    ({"recurrent": "cuda"}, "recurrent must be one of"),
+    ({"workers": 0}, "workers must be a positive int"),
+    ({"workers": True}, "workers must be a positive int"),
+    ({"workers": 2.0}, "workers must be a positive int"),
+    ({"parallel_work": -1.0}, "parallel_work must be a number >= 0"),
+    ({"small_work": float("nan")}, "small_work must be a number >= 0"),
+    ({"small_work": "big"}, "small_work must be a number >= 0"),
 ])
 def test_bad_settings_are_refused_by_name(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -131,3 +138,15 @@ def test_layers_pickle_and_save_with_or_without_a_runtime(tmp_path, runtime):
     nn.load(tmp_path / "lstm.npz", other)
     np.testing.assert_allclose(other.forward(x)[0], want, rtol=1e-12)
     assert sorted(other.state_dict()) == sorted(lstm.state_dict())
+
+
+def test_memo_makes_each_key_once_per_runtime():
+    made = []
+
+    def make(rt):
+        made.append(rt)
+        return len(made)
+
+    rt, other = Runtime(workers=1), Runtime(workers=1)
+    assert [rt.memo("k", make), rt.memo("k", make), other.memo("k", make), rt.memo("j", make)] == [1, 1, 2, 3]
+    assert made == [rt, other, rt]

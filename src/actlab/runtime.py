@@ -28,7 +28,8 @@ import contextlib
 import dataclasses
 import functools
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import _kernels
 
@@ -154,12 +155,13 @@ class Runtime:
                 raise ValueError(f"Runtime: {name} must be a number >= 0, got {v!r}")
         object.__setattr__(self, "_pool", _WorkerPool())
         object.__setattr__(self, "_blas_controller", None)
+        object.__setattr__(self, "_memo", {})
 
     # an immutable setting with shared resources: copies are the object itself
-    def __copy__(self) -> "Runtime":
+    def __copy__(self) -> Runtime:
         return self
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> "Runtime":
+    def __deepcopy__(self, memo: dict[int, Any]) -> Runtime:
         return self
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
@@ -184,6 +186,16 @@ class Runtime:
         """The compiled cell ufunc ``name`` (e.g. ``"lstm_cell"``), or None when this runtime
         runs the NumPy reference cells."""
         return None if self.recurrent_path == "numpy" else _kernels.get(name)
+
+    def memo(self, key: Any, make: Callable[[Runtime], Any]) -> Any:
+        """``make(self)``, made on the first call with ``key`` and kept: for what a layer
+        derives from this runtime's settings alone (a cell kind's kernels), which would
+        otherwise be looked up again at every step of a hand-unrolled loop."""
+        try:
+            return self._memo[key]  # type: ignore[attr-defined]
+        except KeyError:
+            value = self._memo[key] = make(self)  # type: ignore[attr-defined]
+            return value
 
     # -- threads ------------------------------------------------------------------------
     def num_workers(self) -> int:

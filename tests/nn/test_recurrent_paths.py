@@ -69,6 +69,26 @@ def test_paths_agree(cls, dtype, path, batch_first):
     _close(_everything(cls, dtype, batch_first=batch_first, runtime=Runtime(recurrent=PATHS[path])), ref, dtype)
 
 
+@pytest.mark.parametrize("path", ["compiled loops", "cell ufuncs", "numpy twins"])
+def test_each_path_runs_its_own_kernels(path):
+    """A runtime hands the time loops its path's kernels and no other (a Python-loop path
+    that reached the compiled loops would hide a broken twin)."""
+    rt = Runtime(recurrent=PATHS[path])
+    for cls, names in ((LSTM, ("lstm", "lstm_cell")), (GRU, ("gru", "gru_cell"))):
+        k = cls._kind.kernels(rt)
+        loops = (k.forward_loop, k.backward_loop)
+        cells = (k.cell, k.cell_backward)
+        if path == "compiled loops":
+            ext = rt.compiled_loops()
+            assert loops == (getattr(ext, names[0] + "_forward"), getattr(ext, names[0] + "_backward"))
+        else:
+            assert rt.compiled_loops() is None and loops == (None, None)
+        if path == "numpy twins":
+            assert cells == (getattr(C, f"_{names[1]}_np"), getattr(C, f"_{names[1]}_backward_np"))
+        else:
+            assert cells == (_kernels.get(names[1]), _kernels.get(names[1] + "_backward"))
+
+
 @pytest.mark.parametrize("cls", [LSTM, GRU])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_batch_split_over_threads_equals_serial(cls, dtype):

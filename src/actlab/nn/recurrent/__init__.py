@@ -50,8 +50,10 @@ After ``forward``, :attr:`LSTM.last_gates` holds, per layer, the gate activation
 first access) and :attr:`LSTM.gate_preactivations` the pre-activations keyed
 ``(layer, gate)``, for the saturation analysis (:func:`actlab.analysis.vanishing.gate_saturation`).
 
-Files: :mod:`.modules` the layers, :mod:`.loops` the time loops of one layer, :mod:`.cells`
-the NumPy reference cells.
+Files: :mod:`.modules` the four layers (sequence or single-step layout), :mod:`.base` what
+they share (parameters, states, the loop over layers and batch blocks), :mod:`.kinds` what
+differs between LSTM and GRU (a :class:`~.kinds.CellKind` each), :mod:`.loops` the time
+loops of one layer, :mod:`.cells` the NumPy reference cells.
 
 May import: :mod:`.modules` (the package only re-exports the four layers).
 """
