@@ -6,12 +6,18 @@
 * :class:`SequenceClassifier`, :class:`SequenceRegressor` -- LSTM or GRU on
   (n_samples, T, n_features) inputs.
 
+Inside: :mod:`._base` (the estimator base), :mod:`.heads` (target -> head, outputs),
+:mod:`.solvers` (objective, L-BFGS, the mini-batch trainer), :mod:`.params` (parameter
+constraints and their check).
+
 >>> import numpy as np
 >>> from actlab.models import LogisticRegression
 >>> Y = np.array([[1, 0], [0, 1], [1, 1], [0, 0]] * 5)
 >>> X = Y + 0.1 * np.arange(40).reshape(20, 2) % 0.3
 >>> LogisticRegression().fit(X, Y).head_
 'multilabel'
+
+May import: its own modules.
 """
 
 from __future__ import annotations

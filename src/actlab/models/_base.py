@@ -1,31 +1,41 @@
-"""The training engine shared by every estimator of :mod:`actlab.models`.
+"""The estimator base shared by every estimator of :mod:`actlab.models`.
 
+An estimator declares its parameters (``_parameter_constraints``, checked by
+:func:`.params.check_params`) and builds an :class:`actlab.nn.Module` (``_build_net``) whose
+``forward`` maps the validated inputs to the raw outputs (logits, or predictions for
+regression) and whose ``backward`` takes their gradient.  :class:`NetEstimator` runs the
+phases around it: check the data, let the target choose the head (:mod:`.heads`), fit
+with L-BFGS or the mini-batch trainer (:mod:`.solvers`), pickle, predict.
+:func:`stochastic` is ``partial_fit``'s availability check; :class:`ClassifierOutputs` the
+public outputs of the classifiers.
 
-An estimator builds an :class:`actlab.nn.Module` (``_build_net``) whose ``forward`` maps the
-validated inputs to the raw outputs (logits, or predictions for regression) and whose
-``backward`` takes their gradient.  The heads live in :mod:`.heads`, the objective and the
-solvers in :mod:`.solvers`; this module holds the estimator around them: parameter checks,
-fitting and ``partial_fit``, pickling and the public classifier outputs.
-
-May import: NumPy, scikit-learn, :mod:`actlab.nn`, :mod:`actlab.runtime`, :mod:`.heads`,
+May import: NumPy, scikit-learn, :mod:`actlab.runtime`, :mod:`.heads`, :mod:`.params`,
 :mod:`.solvers`.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..runtime import blas_single_thread
-from .heads import HeadMixin
-from .solvers import SolverMixin, _Flat
+from .heads import head_for_target
+from .params import check_params
+from .solvers import (
+    MINIBATCH_SOLVERS,
+    FlatParams,
+    MinibatchSettings,
+    MinibatchTrainer,
+    Objective,
+    lbfgs,
+)
 
-__all__ = ["NetEstimator", "as_generator", "stochastic"]
-
-_SOLVERS = ("lbfgs", "sgd", "adam")
+__all__ = ["ClassifierOutputs", "NetEstimator", "as_generator", "stochastic"]
 
 
 def as_generator(random_state: Any) -> np.random.Generator:
@@ -43,26 +53,30 @@ def as_generator(random_state: Any) -> np.random.Generator:
 
 def stochastic(est: Any) -> bool:
     """``partial_fit``'s availability check (for ``available_if``): the mini-batch solvers only."""
-    if est.solver not in ("sgd", "adam"):
-        raise AttributeError(f"partial_fit is only available for the stochastic solvers 'sgd' and 'adam', "
-                             f"not solver={est.solver!r}")
+    if est.solver not in MINIBATCH_SOLVERS:
+        raise AttributeError(f"partial_fit is only available for the stochastic solvers "
+                             f"{' and '.join(map(repr, MINIBATCH_SOLVERS))}, not solver={est.solver!r}")
     return True
 
 
-class NetEstimator(HeadMixin, SolverMixin):
-    """Mixin with the head logic, the solvers and the prediction helpers.
+class NetEstimator:
+    """Base of the estimators: data checks, head, fitting, pickling, prediction.
 
-    Subclasses define ``_build_net(n_in, n_out, rng) -> nn.Module``, ``_lam()`` (the L2
-    strength), ``_check_X(X, reset)`` (usually :func:`validate_data`) and the estimator
-    parameters ``solver``, ``max_iter``, ``tol``, ``batch_size``, ``learning_rate_init``,
-    ``n_iter_no_change``, ``shuffle``, ``random_state``.
+    Subclasses declare ``_parameter_constraints`` (every ``__init__`` parameter; ``solver``,
+    ``max_iter``, ``tol``, ``random_state`` and the :class:`.solvers.MinibatchSettings` they
+    expose among them) and define ``_build_net(n_in, n_out, rng) -> nn.Module`` and
+    ``_lam()`` (the L2 strength); ``_check_X`` / ``_check_Xy`` may be overridden.
     """
 
     _is_classifier = True
-    _default_lr = 1e-3
-    _warn_max_iter = True  # ConvergenceWarning when the stochastic solver runs out of epochs
+    _warn_max_iter = True  # ConvergenceWarning when the mini-batch trainer runs out of epochs
+    _feature_major = False  # L-BFGS on a feature-major copy of X (see nn.Linear)
 
-    # ------------------------------------------------------------------ validation
+    # ------------------------------------------------------------------ checks
+    def _validate_params(self) -> None:
+        """Every parameter against ``_parameter_constraints`` (scikit-learn's constraints)."""
+        check_params(self)
+
     def _check_X(self, X: Any, reset: bool) -> np.ndarray:
         return validate_data(self, X, reset=reset, dtype=np.float64)
 
@@ -71,71 +85,75 @@ class NetEstimator(HeadMixin, SolverMixin):
                              y_numeric=not self._is_classifier)
         return X, y
 
-    def _check_params(self) -> None:
-        name = type(self).__name__
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"{name}: solver must be one of {_SOLVERS}, got {self.solver!r}")
-        if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, (int, np.integer)) or self.max_iter < 1:
-            raise ValueError(f"{name}: max_iter must be a positive int, got {self.max_iter!r}")
-        if not (np.isfinite(self.tol) and self.tol >= 0):
-            raise ValueError(f"{name}: tol must be >= 0, got {self.tol!r}")
-        if self._lam() < 0 or not np.isfinite(self._lam()):
-            raise ValueError(f"{name}: the L2 penalty must be a finite number >= 0")
-        bs = self.batch_size
-        if not (bs == "auto" or (isinstance(bs, (int, np.integer)) and not isinstance(bs, bool) and bs >= 1)):
-            raise ValueError(f"{name}: batch_size must be 'auto' or a positive int, got {bs!r}")
-        lr = self._lr()
-        if not (np.isfinite(lr) and lr > 0):
-            raise ValueError(f"{name}: learning_rate_init must be > 0, got {lr!r}")
+    # ------------------------------------------------------------------ head and objective
+    def _encode_targets(self, y: Any, classes: Any = None, first: bool = True) -> np.ndarray:
+        """Let ``y`` decide the head (when ``first``) and encode it for the head's loss."""
+        who = type(self).__name__
+        if not first:
+            return self._head.encode(y, who)
+        head, Y = head_for_target(y, classifier=self._is_classifier, who=who, classes=classes)
+        self._head, self.head_, self.n_outputs_ = head, head.name, head.n_outputs
+        if self._is_classifier:
+            self.classes_ = head.classes
+        return Y
 
-    def _lr(self) -> float:
-        lr = getattr(self, "learning_rate_init", None)
-        return float(self._default_lr if lr is None else lr)
+    def _make_objective(self) -> Objective:
+        return Objective(self.net_, self._flat, self._head, self._lam())
+
+    def _objective(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """The objective at the current parameters; its gradient left in ``net_.grads``."""
+        return self._make_objective()(X, Y)
 
     # ------------------------------------------------------------------ fitting
-    def _initialize(self, X: np.ndarray, Y: np.ndarray) -> None:
+    def _initialize(self, X: np.ndarray) -> None:
         self._rng = as_generator(self.random_state)
         self.net_ = self._build_net(X.shape[-1], self.n_outputs_, self._rng)
-        self._flat = _Flat(self.net_)
-        self._crit, self._scale = self._make_loss()
+        self._flat = FlatParams(self.net_)
+        self._trainer: MinibatchTrainer | None = None
         self.loss_curve_: list[float] = []
         self.n_iter_ = 0
         self.t_ = 0
-        self._best_loss = np.inf
-        self._no_improve = 0
-        self._optimizer = None
 
     def _fit(self, X: Any, y: Any) -> "NetEstimator":
-        self._check_params()
+        self._validate_params()
         X, y = self._check_Xy(X, y, reset=True)
         Y = self._encode_targets(y)
-        self._initialize(X, Y)
-        rows = len(X) if self.solver == "lbfgs" else self._batch(len(X))  # rows per matmul
-        try:
-            with blas_single_thread(rows * self._flat.theta.size):
-                if self.solver == "lbfgs":
-                    self._fit_lbfgs(X, Y)
-                else:
-                    self._fit_stochastic(X, Y, epochs=self.max_iter, early_stop=True)
-        finally:
-            self._prepared = None
+        self._initialize(X)
+        if self.solver in MINIBATCH_SOLVERS:
+            return self._train_minibatches(X, Y, epochs=self.max_iter, early_stop=True)
+        with blas_single_thread(len(X) * self._flat.theta.size):  # rows per matmul x parameters
+            self.n_iter_, self.loss_, self.loss_curve_ = lbfgs(
+                self._make_objective(), X, Y, max_iter=self.max_iter, tol=self.tol, who=type(self).__name__,
+                feature_major=self._feature_major)
         return self
 
     def _partial_fit(self, X: Any, y: Any, classes: Any = None) -> "NetEstimator":
         first = not hasattr(self, "net_")
         if first:
-            self._check_params()
+            self._validate_params()
             if self._is_classifier and classes is None and type_of_target(np.asarray(y)) != "multilabel-indicator":
                 raise ValueError(f"{type(self).__name__}.partial_fit: pass classes= (all labels) on the first call")
         X, y = self._check_Xy(X, y, reset=first)
         Y = self._encode_targets(y, classes=classes, first=first)
         if first:
-            self._initialize(X, Y)
-        try:
-            with blas_single_thread(self._batch(len(X)) * self._flat.theta.size):
-                self._fit_stochastic(X, Y, epochs=1, early_stop=False)
-        finally:
-            self._prepared = None
+            self._initialize(X)
+        return self._train_minibatches(X, Y, epochs=1, early_stop=False)
+
+    def _train_minibatches(self, X: np.ndarray, Y: np.ndarray, epochs: int, early_stop: bool) -> "NetEstimator":
+        who = type(self).__name__
+        settings = MinibatchSettings.of(self.get_params(deep=False))  # read at every call, as sklearn
+        if self._trainer is None:
+            self._trainer = MinibatchTrainer(settings, self._flat)
+        with blas_single_thread(settings.batch(len(X)) * self._flat.theta.size):
+            losses, stopped = self._trainer.run(self._make_objective(), X, Y, settings, self._rng, epochs,
+                                                early_stop, who)
+        self.loss_curve_ += losses
+        self.n_iter_ += len(losses)
+        self.t_ += len(X) * len(losses)
+        self.loss_ = losses[-1]
+        if early_stop and not stopped and self._warn_max_iter:
+            warnings.warn(f"{who}: stochastic optimizer reached max_iter={self.max_iter} without converging "
+                          f"(tol={self.tol})", ConvergenceWarning, stacklevel=4)
         return self
 
     # ------------------------------------------------------------------ pickling
@@ -146,25 +164,19 @@ class NetEstimator(HeadMixin, SolverMixin):
         if state.get("net_") is not None:
             state = dict(state)
             state["_net_state"] = self.net_.state_dict()
-            opt = state.get("_optimizer")
-            state["_opt_state"] = None if opt is None else opt.state_dict()
-            for k in ("net_", "_flat", "_crit", "_optimizer"):
-                state[k] = None
+            state["net_"] = state["_flat"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         net_state = state.pop("_net_state", None)
-        opt_state = state.pop("_opt_state", None)
         super().__setstate__(state)
         if net_state is not None:
             net = self._build_net(self.n_features_in_, self.n_outputs_, np.random.default_rng(0))
             net.load_state_dict(net_state)
             self.net_ = net
-            self._flat = _Flat(net)
-            self._crit, self._scale = self._make_loss()
-            if opt_state is not None:
-                self._optimizer = self._make_optimizer()
-                self._optimizer.load_state_dict(opt_state)
+            self._flat = FlatParams(net)
+            if self._trainer is not None:
+                self._trainer.attach(self._flat)
 
     # ------------------------------------------------------------------ prediction
     def _raw(self, X: Any) -> np.ndarray:
@@ -172,18 +184,24 @@ class NetEstimator(HeadMixin, SolverMixin):
         X = self._check_X(X, reset=False)
         return np.asarray(self.net_.forward(X), dtype=np.float64)
 
+    def _predict(self, X: Any) -> np.ndarray:
+        z = self._raw(X)
+        return self._head.predict(z)
+
 
 class ClassifierOutputs:
-    """The public outputs of every classifier here, computed by :class:`NetEstimator`."""
+    """The public outputs of every classifier here, read by its head from the raw outputs."""
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Logits: (n,) for the binary (sigmoid) head, (n, K) otherwise."""
-        return self._decision(X)  # type: ignore[attr-defined]
+        z = self._raw(X)  # type: ignore[attr-defined]  # (NotFittedError first)
+        return self._head.decision(z)  # type: ignore[attr-defined]
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """(n, 2) for the binary head, softmax (n, K) for multiclass, per-label (n, K) for multi-label."""
-        return self._proba(X)  # type: ignore[attr-defined]
+        z = self._raw(X)  # type: ignore[attr-defined]  # (NotFittedError first)
+        return self._head.proba(z)  # type: ignore[attr-defined]
 
     def predict(self, X: Any) -> np.ndarray:
         """Class labels (or the 0/1 indicator matrix for multi-label)."""
-        return self._predict_labels(X)  # type: ignore[attr-defined]
+        return self._predict(X)  # type: ignore[attr-defined]

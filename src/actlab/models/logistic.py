@@ -1,15 +1,22 @@
-"""Logistic regression in its three forms -- the target decides the head."""
+"""Logistic regression in its three forms -- the target decides the head.
+
+May import: NumPy, scikit-learn, :mod:`actlab.nn`, :mod:`._base`, :mod:`.params`, :mod:`.solvers`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Real
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .. import nn
 from ._base import ClassifierOutputs, NetEstimator, stochastic
+from .params import FINITE_NONNEG, count
+from .solvers import MINIBATCH_SOLVERS, settings_constraints
 
 __all__ = ["LogisticRegression"]
 
@@ -26,7 +33,7 @@ class LogisticRegression(ClassifierMixin, ClassifierOutputs, NetEstimator, BaseE
     2-D 0/1 indicator (n, K)     ``multilabel``  K independent sigmoids + BCE   K logits
     ===========================  ============  ==============================  ===========
 
-    The model is one :class:`actlab.nn.Linear` layer; the losses are the nn kit's, the
+    The model is one :class:`actlab.nn.Linear` layer (``input_grad=False``); the losses are the nn kit's, the
     probabilities come from the core's ``sigmoid`` / ``softmax``.  The objective is
     scikit-learn's:
 
@@ -90,7 +97,20 @@ class LogisticRegression(ClassifierMixin, ClassifierOutputs, NetEstimator, BaseE
     ('sigmoid', (1, 2), 0.99)
     """
 
-    _default_lr = 0.01
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "C": [Interval(Real, 0, None, closed="neither")],  # np.inf: no penalty
+        "alpha": [FINITE_NONNEG, None],
+        "solver": [StrOptions({"lbfgs", *MINIBATCH_SOLVERS})],
+        "max_iter": [count()],
+        **settings_constraints("tol", "batch_size", "learning_rate_init", "momentum", "n_iter_no_change",
+                               "shuffle"),
+        "fit_intercept": ["boolean"],
+        "random_state": ["random_state", np.random.Generator],
+    }
+    # One affine layer: L-BFGS runs on a feature-major copy of X, the layout nn.Linear computes
+    # fastest for few outputs (the matmul, the bias gradient and the loss's reductions over
+    # the K logits along contiguous rows).
+    _feature_major = True
 
     def __init__(self, C: float = 1.0, *, alpha: float | None = None, solver: str = "lbfgs",
                  max_iter: int = 100, tol: float = 1e-4, batch_size: int | str = "auto",
@@ -110,64 +130,19 @@ class LogisticRegression(ClassifierMixin, ClassifierOutputs, NetEstimator, BaseE
         self.random_state = random_state
 
     def _lam(self) -> float:
-        if self.alpha is not None:
-            return float(self.alpha)
-        C = float(self.C)
-        if not C > 0:
-            raise ValueError(f"LogisticRegression: C must be > 0, got {self.C!r}")
-        return 1.0 / C
+        return float(self.alpha) if self.alpha is not None else 1.0 / float(self.C)
 
     def _build_net(self, n_in: int, n_out: int, rng: np.random.Generator) -> nn.Module:
-        lin = nn.Linear(n_in, n_out, bias=bool(self.fit_intercept), rng=rng)
+        # the inputs are data: no input gradient to compute
+        lin = nn.Linear(n_in, n_out, bias=bool(self.fit_intercept), rng=rng, input_grad=False)
         lin.params["weight"][...] = 0.0  # convex problem: start at zero, as scikit-learn
         if self.fit_intercept:
             lin.params["bias"][...] = 0.0
         return lin
 
-    # Training-loop forward/backward of the single affine layer, without the input gradient
-    # nn.Linear.backward would also compute (the inputs are data, not parameters).  The
-    # full-batch L-BFGS path lays the logits out as (classes, samples) -- CrossEntropyLoss
-    # input (1, K, n), BCE input (K, n) -- so the loss reduces along contiguous rows; the
-    # loss values and gradients are the same numbers.
-    _cols = False
-
-    def _fit_lbfgs(self, X: np.ndarray, Y: np.ndarray) -> None:
-        self._cols, self._Xt = True, np.ascontiguousarray(X.T)
-        try:
-            super()._fit_lbfgs(X, Y[None] if self.head_ == "softmax" else np.ascontiguousarray(Y.T))
-        finally:
-            self._cols, self._Xt, self._X = False, None, None
-
-    def _net_forward(self, X: np.ndarray) -> np.ndarray:
-        self._X = X
-        p = self.__dict__["net_"].params
-        if self._cols:
-            z = p["weight"] @ self._Xt
-            if self.fit_intercept:
-                z += p["bias"][:, None]
-            return z[None] if self.head_ == "softmax" else z
-        z = X @ p["weight"].T
-        if self.fit_intercept:
-            z += p["bias"]
-        return z
-
-    def _net_backward(self, dout: np.ndarray) -> None:
-        g = self.net_.grads
-        if self._cols:
-            d = dout[0] if self.head_ == "softmax" else dout
-            g["weight"] += d @ self._X
-            if self.fit_intercept:
-                g["bias"] += d.sum(axis=1)
-            return
-        g["weight"] += dout.T @ self._X
-        if self.fit_intercept:
-            g["bias"] += dout.sum(axis=0)
-
     def fit(self, X: Any, y: Any) -> "LogisticRegression":
         """Fit on ``X`` (n_samples, n_features) and labels / indicator matrix ``y``."""
-        self._fit(X, y)
-        self._X = None
-        return self
+        return self._fit(X, y)
 
     @available_if(stochastic)
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> "LogisticRegression":
@@ -176,13 +151,8 @@ class LogisticRegression(ClassifierMixin, ClassifierOutputs, NetEstimator, BaseE
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """Log of :meth:`predict_proba`, computed from the logits (log-sigmoid / log-softmax)."""
-        from ..activations.axis import log_softmax
-        from ..activations import log_sigmoid
-
         z = self._raw(X)
-        if self.head_ == "sigmoid":
-            return np.column_stack([log_sigmoid(-z[:, 0]), log_sigmoid(z[:, 0])])
-        return log_softmax(z, axis=1) if self.head_ == "softmax" else log_sigmoid(z)
+        return self._head.log_proba(z)
 
     @property
     def coef_(self) -> np.ndarray:

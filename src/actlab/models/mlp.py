@@ -1,22 +1,40 @@
-"""Multi-layer perceptrons with any actlab activation: classifier and regressor."""
+"""Multi-layer perceptrons with any actlab activation: classifier and regressor.
+
+May import: NumPy, scikit-learn, :mod:`actlab.nn`, :mod:`actlab.activations`, :mod:`._base`,
+:mod:`.params`, :mod:`.solvers`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import StrOptions
 
 from .. import nn
-from ..activations.base import get
+from ..activations.base import Activation, AxisActivation, get
 from ._base import ClassifierOutputs, NetEstimator, stochastic
+from .params import FINITE_NONNEG, count
+from .solvers import MINIBATCH_SOLVERS, settings_constraints
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
 
 
 class _MLPBase(NetEstimator):
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "hidden_layer_sizes": ["array-like", count()],  # each size checked when the net is built
+        "activation": [str, Activation, AxisActivation],  # the name checked by actlab.get
+        "solver": [StrOptions({"lbfgs", *MINIBATCH_SOLVERS})],
+        "alpha": [FINITE_NONNEG],
+        "max_iter": [count()],
+        **settings_constraints("batch_size", "learning_rate_init", "tol", "shuffle", "momentum",
+                               "nesterovs_momentum", "beta_1", "beta_2", "epsilon", "n_iter_no_change"),
+        "random_state": ["random_state", np.random.Generator],
+    }
+
     def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *, solver: str = "adam",
                  alpha: float = 1e-4, batch_size: int | str = "auto", learning_rate_init: float = 1e-3,
                  max_iter: int = 200, tol: float = 1e-4, shuffle: bool = True, momentum: float = 0.9,
@@ -55,9 +73,10 @@ class _MLPBase(NetEstimator):
         layers: list[nn.Module] = []
         prev = n_in
         for h in self._sizes():
-            layers += [nn.Linear(prev, h, rng=rng), nn.activation_layer(act.name)]
+            # the first layer's inputs are data: no input gradient to compute
+            layers += [nn.Linear(prev, h, rng=rng, input_grad=bool(layers)), nn.activation_layer(act.name)]
             prev = h
-        layers.append(nn.Linear(prev, n_out, rng=rng))
+        layers.append(nn.Linear(prev, n_out, rng=rng, input_grad=bool(layers)))
         return nn.Sequential(*layers)
 
     @property
@@ -140,7 +159,7 @@ class MLPRegressor(RegressorMixin, _MLPBase, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predictions, (n,) or (n, n_outputs) as the fitted ``y``."""
-        return self._predict_values(X)
+        return self._predict(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -4,23 +4,42 @@ Inputs are 3-D ``(n_samples, T, n_features)`` (batch first).  The network is a r
 stack followed by an ``nn.Linear`` read-out of the top layer's last hidden state; heads and
 losses follow the target as in the tabular estimators.  Training uses mini-batch Adam (or
 SGD) with gradient-norm clipping.
+
+May import: NumPy, scikit-learn, :mod:`actlab.nn` (the public LSTM / GRU), :mod:`._base`,
+:mod:`.params`, :mod:`.solvers`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array
 
 from .. import nn
-from ..nn.recurrent import GRU, LSTM
 from ._base import ClassifierOutputs, NetEstimator
+from .params import FINITE_NONNEG, count
+from .solvers import MINIBATCH_SOLVERS, settings_constraints
 
 __all__ = ["SequenceClassifier", "SequenceRegressor"]
 
-_CELLS = {"lstm": LSTM, "gru": GRU}
+_CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class _FloatDtype(StrOptions):
+    """``"float32"`` / ``"float64"``, or anything NumPy reads as one of them (``np.float32``, ``"f8"``)."""
+
+    def __init__(self) -> None:
+        super().__init__({"float32", "float64"})
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        try:
+            return np.dtype(val) in _FLOATS
+        except TypeError:
+            return False
 
 
 class _SeqNet(nn.Module):
@@ -48,8 +67,19 @@ class _SeqNet(nn.Module):
 
 
 class _SeqBase(NetEstimator):
-    _default_lr = 1e-2
     _warn_max_iter = False  # ``epochs`` is a training budget, not a cap on a convergent solver
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "cell": [StrOptions(set(_CELLS))],
+        "hidden_size": [count()],
+        "num_layers": [count()],
+        "epochs": [count()],
+        "solver": [StrOptions(set(MINIBATCH_SOLVERS))],  # mini-batch BPTT only
+        "alpha": [FINITE_NONNEG],
+        **settings_constraints("batch_size", "learning_rate_init", "clip_grad_norm", "tol", "n_iter_no_change",
+                               "shuffle"),
+        "dtype": [_FloatDtype()],
+        "random_state": ["random_state", np.random.Generator],
+    }
 
     def __init__(self, cell: str = "lstm", hidden_size: int = 32, num_layers: int = 1, *,
                  epochs: int = 30, batch_size: int | str = 32, learning_rate_init: float = 1e-2,
@@ -77,16 +107,6 @@ class _SeqBase(NetEstimator):
 
     def _lam(self) -> float:
         return float(self.alpha)
-
-    def _check_params(self) -> None:
-        name = type(self).__name__
-        if self.cell not in _CELLS:
-            raise ValueError(f"{name}: cell must be 'lstm' or 'gru', got {self.cell!r}")
-        if self.solver == "lbfgs":
-            raise ValueError(f"{name}: solver must be 'adam' or 'sgd' (mini-batch BPTT), got 'lbfgs'")
-        if np.dtype(self.dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError(f"{name}: dtype must be 'float32' or 'float64', got {self.dtype!r}")
-        super()._check_params()
 
     def _to3d(self, X: np.ndarray) -> np.ndarray:
         if X.ndim != 3:
@@ -193,4 +213,4 @@ class SequenceRegressor(RegressorMixin, _SeqBase, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predictions, (n,) or (n, n_outputs) as the fitted ``y``."""
-        return self._predict_values(X)
+        return self._predict(X)
