@@ -2,7 +2,13 @@
 
 Verbs: ``list``, ``eval``, ``plot``, ``vanish``, ``train``, ``recommend``, ``tour``, ``bench``
 (``actlab VERB --help`` shows examples).  User mistakes (unknown activation, non-numeric X,
-bad option) print one clear line on stderr and exit with 2 -- never a traceback.
+bad option) print one clear line on stderr and exit with 2 -- never a traceback, and before
+any long work starts.  This module only parses arguments and prints: the measuring lives in
+:mod:`actlab.analysis`, whose results (dataclasses) it renders as rich tables.
+
+May import: argparse, rich, NumPy, :mod:`actlab.activations`, :mod:`actlab.analysis`,
+:mod:`actlab.models`, :mod:`actlab.nn` and :mod:`actlab._kernels` (``bench``).  Nothing in the
+library imports this module.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, NoReturn, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 import numpy as np
 
@@ -113,60 +119,56 @@ def _bar_table(chart: Any) -> Any:
     return table
 
 
+def _figure_path(name: str) -> Path:
+    """``name`` as the path of a figure to write (a UsageError unless it ends in .png or .svg)."""
+    out = Path(name)
+    if out.suffix.lower() not in (".png", ".svg"):
+        raise UsageError(f"cannot write {out.name}: use a .png or .svg file name")
+    return out
+
+
+def _save(fig: Any, out: Path) -> None:
+    from .analysis import plots
+
+    try:
+        plots.save(fig, out)
+    except OSError as e:
+        raise UsageError(f"cannot write {out}: {e.strerror or e}") from None
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     names = [_get(n).name for n in args.names]
     if args.xmin >= args.xmax:
         raise UsageError(f"--xmin ({args.xmin:g}) must be below --xmax ({args.xmax:g})")
     if args.output is None:
-        xs = np.arange(np.ceil(args.xmin), np.floor(args.xmax) + 1.0)
-        which = "grad2" if args.grad2 else "grad" if args.grad else "value"
-        from .analysis.text import bar_chart
+        from .analysis.text import bar_chart, integer_points
 
+        which = "grad2" if args.grad2 else "grad" if args.grad else "value"
         con = _console()
         for n in names:
-            con.print(_bar_table(bar_chart(n, xs, which)))
+            con.print(_bar_table(bar_chart(n, integer_points(args.xmin, args.xmax), which)))
         return 0
-    out = Path(args.output)
-    if out.suffix.lower() not in (".png", ".svg"):
-        raise UsageError(f"cannot write {out.name}: use a .png or .svg file name")
+    out = _figure_path(args.output)
     from .analysis import plots
 
     orders = [0] + ([1] if args.grad else []) + ([2] if args.grad2 else [])
-    fig = plots.gallery(names, x=np.linspace(args.xmin, args.xmax, 801), orders=orders)
-    try:
-        plots.save(fig, out)
-    except OSError as e:
-        raise UsageError(f"cannot write {out}: {e.strerror or e}") from None
+    _save(plots.gallery(names, x=np.linspace(args.xmin, args.xmax, 801), orders=orders), out)
     print(f"wrote {out}")
     return 0
 
 
 # ------------------------------------------------------------------------------ vanish
-def cmd_vanish(args: argparse.Namespace) -> int:
-    from rich.progress import Progress
+def _vanish_tables(result: Any, data: str) -> tuple[Any, Any]:
+    """The per-layer gradient table and the summary table of a ``vanishing.Comparison``."""
     from rich.table import Table
 
-    from .analysis import vanishing
-
-    names = _names(args.activations)
-    if args.depth < 1 or args.width < 1:
-        raise UsageError("--depth and --width must be positive")
-    if args.output is not None and Path(args.output).suffix.lower() not in (".png", ".svg"):
-        raise UsageError(f"cannot write {Path(args.output).name}: use a .png or .svg file name")
-    rng = np.random.default_rng(args.seed)
-    x, target = vanishing.default_data(args.data, rng=rng)
-    with Progress(console=_console(stderr=True), transient=True) as prog:
-        task = prog.add_task("vanishing-gradient experiment", total=len(names))
-        result = vanishing.run_comparison(names, depth=args.depth, width=args.width, init=args.init, x=x,
-                                          target=target, rng=np.random.default_rng(args.seed),
-                                          progress=lambda name: prog.advance(task))
-    table = Table(title=f"‖∂loss/∂W‖ per layer (depth {args.depth}, width {args.width}, "
-                        f"init {args.init}, data {args.data})")
+    table = Table(title=f"‖∂loss/∂W‖ per layer (depth {result.depth}, width {result.width}, "
+                        f"init {result.init}, data {data})")
     table.add_column("layer", justify="right")
     for n in result.activations:
         table.add_column(n, justify="right")
     columns = [result.of(n) for n in result.activations]
-    for k in range(args.depth + 1):
+    for k in range(result.depth + 1):
         table.add_row(str(columns[0][k].layer), *(f"{col[k].weight_grad_norm:.3g}" for col in columns))
     summary = Table(title="hidden layers: saturated share (|f'| < 1% of max) / dead units / first÷last")
     for col in ("activation", "saturated", "dead units", "first/last grad", "0.25^L (slopes alone)"):
@@ -174,17 +176,31 @@ def cmd_vanish(args: argparse.Namespace) -> int:
     for n, s in result.summaries.items():
         summary.add_row(n, f"{s.saturated_share:.1%}", f"{s.dead_share:.1%}", f"{s.first_over_last:.3g}",
                         f"{result.slope_envelope:.3g}" if n == "sigmoid" else "")
+    return table, summary
+
+
+def cmd_vanish(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from .analysis import vanishing
+
+    names = _names(args.activations)
+    if args.depth < 1 or args.width < 1:
+        raise UsageError("--depth and --width must be positive")
+    out = None if args.output is None else _figure_path(args.output)
+    x, target = vanishing.default_data(args.data, rng=np.random.default_rng(args.seed))
+    with Progress(console=_console(stderr=True), transient=True) as prog:
+        task = prog.add_task("vanishing-gradient experiment", total=len(names))
+        result = vanishing.run_comparison(names, depth=args.depth, width=args.width, init=args.init, x=x,
+                                          target=target, rng=np.random.default_rng(args.seed),
+                                          progress=lambda name: prog.advance(task))
     con = _console()
-    con.print(table)
-    con.print(summary)
-    if args.output is not None:
+    for table in _vanish_tables(result, args.data):
+        con.print(table)
+    if out is not None:
         from .analysis import plots
 
-        fig = plots.gradient_norms(result.records, title=f"depth {args.depth}, {args.init} init")
-        try:
-            plots.save(fig, args.output)
-        except OSError as e:
-            raise UsageError(f"cannot write {args.output}: {e.strerror or e}") from None
+        _save(plots.gradient_norms(result.records, title=f"depth {args.depth}, {args.init} init"), out)
         con.print(f"wrote {args.output}")
     return 0
 
@@ -315,41 +331,43 @@ _EXAMPLES = {
 }
 
 
-def _sub(sub: Any, name: str, help: str, description: str) -> argparse.ArgumentParser:
-    return sub.add_parser(name, help=help, description=description, epilog=_EXAMPLES[name],
-                          formatter_class=argparse.RawDescriptionHelpFormatter)
+def _sub(sub: Any, name: str, help: str, description: str, func: Callable[[argparse.Namespace], int]) -> Any:
+    """Add the sub-parser of verb ``name``, with its examples as epilog, running ``func``."""
+    s = sub.add_parser(name, help=help, description=description, epilog=_EXAMPLES[name],
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.set_defaults(func=func)
+    return s
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser of ``actlab`` (one sub-parser per verb)."""
-    p = _Parser(prog="actlab", description="Activation functions done right -- and tools to understand them.",
-                epilog="run 'actlab VERB --help' for the examples of each verb",
-                formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="verb", required=True, metavar="VERB")
-    s = _sub(sub, "list", "table of activations", "Table of every activation with its range and max slope.")
-    s.set_defaults(func=cmd_list)
+def _add_list(sub: Any) -> None:
+    _sub(sub, "list", "table of activations", "Table of every activation with its range and max slope.", cmd_list)
 
-    s = _sub(sub, "eval", "evaluate an activation", "Evaluate an activation (or its derivatives) at points.")
+
+def _add_eval(sub: Any) -> None:
+    s = _sub(sub, "eval", "evaluate an activation", "Evaluate an activation (or its derivatives) at points.",
+             cmd_eval)
     s.add_argument("name")
     s.add_argument("x", nargs="+", help="points (negative numbers are fine)")
     s.add_argument("--grad", action="store_true", help="print f'(x)")
     s.add_argument("--grad2", action="store_true", help="print f''(x)")
     s.add_argument("--dtype", default="float64", choices=["float16", "float32", "float64"])
-    s.set_defaults(func=cmd_eval)
 
+
+def _add_plot(sub: Any) -> None:
     s = _sub(sub, "plot", "plot activations (terminal bars or PNG/SVG)",
              "Without -o: a bar chart of f(x) at x = -10..10 in the terminal.  With -o FILE: "
-             "f (and f', f'') of each activation on one grid, written as PNG or SVG.")
+             "f (and f', f'') of each activation on one grid, written as PNG or SVG.", cmd_plot)
     s.add_argument("names", nargs="+", metavar="NAME")
     s.add_argument("--grad", action="store_true", help="include f'(x)")
     s.add_argument("--grad2", action="store_true", help="include f''(x)")
     s.add_argument("-o", "--output", metavar="FILE", help=".png or .svg file to write")
     s.add_argument("--xmin", type=float, default=-10.0)
     s.add_argument("--xmax", type=float, default=10.0)
-    s.set_defaults(func=cmd_plot)
 
+
+def _add_vanish(sub: Any) -> None:
     s = _sub(sub, "vanish", "vanishing-gradient experiment",
-             "Per-layer gradient norms of a deep MLP for several activations (same init, same data).")
+             "Per-layer gradient norms of a deep MLP for several activations (same init, same data).", cmd_vanish)
     s.add_argument("--depth", type=int, default=10, help="hidden layers (default 10)")
     s.add_argument("--width", type=int, default=64, help="units per hidden layer (default 64)")
     s.add_argument("--activations", default="sigmoid,tanh,relu,leaky_relu,silu,gelu",
@@ -359,36 +377,53 @@ def build_parser() -> argparse.ArgumentParser:
                    help="input data (default: standardised breast_cancer)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("-o", "--output", metavar="FILE", help="save the log-axis figure (.png/.svg)")
-    s.set_defaults(func=cmd_vanish)
 
-    s = _sub(sub, "train", "train a model on bundled data", "Train a small model on bundled real data.")
+
+def _add_train(sub: Any) -> None:
+    s = _sub(sub, "train", "train a model on bundled data", "Train a small model on bundled real data.", cmd_train)
     s.add_argument("task", choices=["binary", "multiclass", "multilabel", "multi-label", "sequence"])
     s.add_argument("--activation", default="relu", help="hidden activation of the MLP / sequence model (default relu)")
     s.add_argument("--epochs", type=int, default=None, help="passes over the data")
     s.add_argument("--seed", type=int, default=0)
-    s.set_defaults(func=cmd_train)
 
+
+def _add_recommend(sub: Any) -> None:
     s = _sub(sub, "recommend", "output activation + loss for a task",
-             "Which output activation and loss to use, and why (actlab and torch names).")
+             "Which output activation and loss to use, and why (actlab and torch names).", cmd_recommend)
     s.add_argument("task", nargs="?", default=None,
                    help="binary, multiclass, multilabel (multi-label), regression; omit for all")
-    s.set_defaults(func=cmd_recommend)
 
+
+def _add_tour(sub: Any) -> None:
     s = _sub(sub, "tour", "run every experiment, write an HTML report",
              "Run the whole tour (gallery, derivatives, vanishing gradients, dead ReLUs, the three "
-             "logistic-regression heads, BCE vs BCEWithLogits, LSTM/GRU gates) and write DIR/index.html.")
+             "logistic-regression heads, BCE vs BCEWithLogits, LSTM/GRU gates) and write DIR/index.html.", cmd_tour)
     s.add_argument("-o", "--output", default="actlab-report", metavar="DIR")
     s.add_argument("--quick", action="store_true", help="tiny settings (seconds; for tests)")
     s.add_argument("--seed", type=int, default=0)
-    s.set_defaults(func=cmd_tour)
 
+
+def _add_bench(sub: Any) -> None:
     s = _sub(sub, "bench", "speed benchmarks of the kernels",
-             "Median times and ratios vs memcpy, NumPy, SciPy and torch (when installed), one process run.")
+             "Median times and ratios vs memcpy, NumPy, SciPy and torch (when installed), one process run.",
+             cmd_bench)
     s.add_argument("--quick", action="store_true", help="small sizes only (1K, 64K)")
     s.add_argument("--sizes", type=int, nargs="+", metavar="N", help="explicit element counts")
     s.add_argument("--dtype", choices=["float32", "float64"], action="append",
                    help="restrict to one dtype (repeatable)")
-    s.set_defaults(func=cmd_bench)
+
+
+_VERBS = (_add_list, _add_eval, _add_plot, _add_vanish, _add_train, _add_recommend, _add_tour, _add_bench)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of ``actlab`` (one sub-parser per verb)."""
+    p = _Parser(prog="actlab", description="Activation functions done right -- and tools to understand them.",
+                epilog="run 'actlab VERB --help' for the examples of each verb",
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="verb", required=True, metavar="VERB")
+    for add in _VERBS:
+        add(sub)
     return p
 
 

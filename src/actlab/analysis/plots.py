@@ -11,6 +11,8 @@ All derivatives drawn here come from the activation objects themselves (``act.gr
 >>> fig = plots.gallery(["sigmoid", "tanh"])
 >>> len(fig.axes)
 2
+
+May import: NumPy, matplotlib (never pyplot) and :mod:`actlab.activations`.
 """
 
 from __future__ import annotations

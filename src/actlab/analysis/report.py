@@ -12,17 +12,19 @@ HTML-escaped.
 >>> index = r.write(d)
 >>> "Hello &lt;world&gt;." in index.read_text(encoding="utf-8")
 True
+
+May import: NumPy, the standard library and :mod:`.plots` (to save the figures).
 """
 
 from __future__ import annotations
-
-import numpy as np
 
 import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
+
+import numpy as np
 
 __all__ = ["Report", "Section"]
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..activations.base import Activation, get
 
-__all__ = ["BarChart", "bar_chart"]
+__all__ = ["BarChart", "bar_chart", "integer_points"]
 
 _LABELS = {"value": "{}(x)", "grad": "{}'(x)", "grad2": "{}''(x)"}
 
@@ -90,3 +90,12 @@ def bar_chart(activation: str | Activation, xs: Any, which: str = "value", width
     top = float(np.max(np.abs(ys[finite]))) if finite.any() else 1.0
     bars = tuple(0 if top == 0 or not ok else int(round(abs(y) / top * width)) for y, ok in zip(ys, finite))
     return BarChart(_LABELS[which].format(act.name), tuple(map(float, x)), tuple(map(float, ys)), bars)
+
+
+def integer_points(lo: float, hi: float) -> np.ndarray:
+    """The integers in ``[lo, hi]`` as floats: the points of ``actlab plot NAME``'s chart.
+
+    >>> integer_points(-2.5, 2.0)
+    array([-2., -1.,  0.,  1.,  2.])
+    """
+    return np.arange(np.ceil(lo), np.floor(hi) + 1.0)
