@@ -253,3 +253,84 @@ def test_set_num_threads_public_api():
                 al.set_num_threads(bad)
     finally:
         al.set_num_threads(before)
+
+
+@pytest.mark.parametrize("name", al.available())
+def test_docstring_is_the_one_source_of_the_formulas(name):
+    """formula / grad_formula are read from the docstring's math block, which also holds a
+    doctest example and a reference (the docstring is the object's own __doc__)."""
+    from actlab.activations.define import formulas_of
+
+    act = al.get(name)
+    doc = act.__doc__
+    assert formulas_of(name, doc) == (act.formula, act.grad_formula)
+    lines = [ln.strip() for ln in doc.splitlines()]
+    assert any(ln.endswith(" = " + act.formula) for ln in lines)
+    assert any(ln.endswith(" = " + act.grad_formula) for ln in lines)
+    assert ">>> import actlab as al" in doc and f"al.{name}(" in doc
+    assert "References" in doc and "Examples" in doc
+
+
+def test_formulas_of_reads_the_first_two_equations_and_names_a_missing_block():
+    from actlab.activations.define import formulas_of
+
+    doc = """Cube.
+
+    .. math::
+
+        f(x) = x^3
+
+        f'(x) = 3x^2
+
+        f''(x) = 6x
+
+    Not math: g(x) = 1.
+    """
+    assert formulas_of("cube", doc) == ("x^3", "3x^2")
+    with pytest.raises(ValueError, match=r"actlab\.cube: the docstring needs a '\.\. math::' block"):
+        formulas_of("cube", "Cube, with no math block.")
+    with pytest.raises(ValueError, match=r"actlab\.cube"):
+        formulas_of("cube", "Cube.\n\n.. math::\n\n    f(x) = x^3\n")
+
+
+def _relu_or_relu6(x, cap):
+    return np.minimum(np.maximum(x, 0.0), 6.0) if cap == "six" else np.maximum(x, 0.0)
+
+
+def _capped(**kw):
+    return al.Activation(
+        "capped", _relu_or_relu6, lambda x, cap: (x > 0) * 1.0, lambda x, cap: 0.0 * x,
+        params={"cap": "none"}, kernel="relu", doc="", formula="", grad_formula="",
+        range=(0.0, np.inf), zero_centered=False, max_grad=1.0, **kw)
+
+
+def test_kernel_variants_pick_the_ufunc_from_the_parameters():
+    """A parameter value can select another kernel -- declared by the activation
+    (gelu: approximate="tanh" -> gelu_tanh), not by names in the generic code."""
+    from actlab import _kernels
+
+    x = np.array([-2.0, 3.0, 7.0, np.nan])
+    act = _capped(kernel_variants={("cap", "six"): "relu6"})
+    np.testing.assert_array_equal(act(x), [0.0, 3.0, 7.0, np.nan])
+    np.testing.assert_array_equal(act(x, cap="six"), [0.0, 3.0, 6.0, np.nan])
+    np.testing.assert_array_equal(act(x.astype(np.float16), cap="six"), [0.0, 3.0, 6.0, np.nan])
+    assert act.ufunc is _kernels.get("relu")
+    with pytest.raises(ValueError, match=r"actlab\.capped: kernel_variants name unknown parameter\(s\) \['mode'\]"):
+        _capped(kernel_variants={("mode", "six"): "relu6"})
+    z = np.linspace(-9, 9, 1001)
+    gelu_tanh = _kernels.get("gelu_tanh")
+    if gelu_tanh is not None:
+        np.testing.assert_array_equal(al.gelu(z, approximate="tanh"), gelu_tanh(z))
+        np.testing.assert_array_equal(al.gelu.grad(z, approximate="tanh"), _kernels.get("gelu_tanh_grad")(z))
+        assert al.gelu.ufunc is _kernels.get("gelu")
+    np.testing.assert_allclose(al.gelu(z, approximate="tanh"), al.gelu.reference(z, approximate="tanh"),
+                               rtol=1e-14, atol=1e-300)
+
+
+def test_formulas_take_exactly_the_declared_parameters():
+    with pytest.raises(TypeError, match=r"actlab\.capped: <lambda> takes the parameters \['cap'\], "
+                                        r"the activation declares \[\]"):
+        al.Activation("capped", lambda x: x, lambda x, cap: x, lambda x: x, doc="", formula="",
+                      grad_formula="", range=(0.0, 1.0), zero_centered=False, max_grad=1.0)
+    act = _capped()
+    np.testing.assert_array_equal(act._value(np.array([7.0])), [7.0])  # the defaults bound once

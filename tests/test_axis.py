@@ -93,3 +93,16 @@ def test_properties(x):
     fin = np.isfinite(logs) & (s > 1e-300)
     np.testing.assert_allclose(ls[fin], logs[fin], rtol=1e-12, atol=1e-12)
     assert np.all(ls <= 0)
+
+
+def test_vjp_from_output_is_a_property_of_the_core_object():
+    """softmax and log_softmax compute their vjp from the output alone: layers cache y."""
+    flags = {n: al.get(n).vjp_from_output for n in ("softmax", "log_softmax", "logsumexp", "glu")}
+    assert flags == {"softmax": True, "log_softmax": True, "logsumexp": False, "glu": False}
+    x = np.random.default_rng(3).normal(size=(3, 5))
+    dy = np.random.default_rng(4).normal(size=(3, 5))
+    for name in ("softmax", "log_softmax"):
+        act = al.get(name)
+        # only y is used: a wrong x with the right y gives the right product
+        np.testing.assert_array_equal(act.vjp(x + 1.0, dy, y=act(x)), act.vjp(x, dy, y=act(x)))
+        np.testing.assert_allclose(act.vjp(x, dy, y=act(x)), act.vjp(x, dy), rtol=1e-13, atol=1e-15)

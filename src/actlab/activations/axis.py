@@ -4,7 +4,10 @@ All are computed from the max-shifted input, so ``exp`` never sees a positive ar
 Rows holding ``+inf`` give the limit (the mass is shared by the ``+inf`` entries); a row of
 only ``-inf`` has no defined softmax and gives NaN quietly (logsumexp gives ``-inf``).
 The vector-Jacobian products are O(n): ``y * (dy - sum(dy * y))`` for softmax, never a
-Jacobian matrix.
+Jacobian matrix.  Softmax and log_softmax compute theirs from the forward output
+(``vjp_from_output``), which layers cache.
+
+May import: NumPy, :mod:`actlab._math`, :mod:`actlab.activations.define`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _math as m
-from .base import AxisActivation, register
+from .define import axis_activation
 
 __all__ = ["softmax", "log_softmax", "logsumexp", "glu"]
 
@@ -25,12 +28,6 @@ def _shifted(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     return s, np.where(mx == np.inf, np.inf, mxf)
 
 
-def _log_softmax(x, axis):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s, _ = _shifted(x, axis)
-        return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
-
-
 def _softmax(x, axis):
     with np.errstate(divide="ignore", invalid="ignore"):
         s, _ = _shifted(x, axis)
@@ -38,62 +35,28 @@ def _softmax(x, axis):
         return e / np.sum(e, axis=axis, keepdims=True)
 
 
-def _logsumexp(x, axis):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s, mx = _shifted(x, axis)
-        r = mx + np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
-    return np.squeeze(r, axis=axis)
-
-
-def _softmax_vjp(x, dy, axis, y):
-    y = _softmax(x, axis) if y is None else y
-    return y * (dy - np.sum(dy * y, axis=axis, keepdims=True))
-
-
-def _log_softmax_vjp(x, dy, axis, y):
-    p = _softmax(x, axis) if y is None else np.exp(y)
-    return dy - p * np.sum(dy, axis=axis, keepdims=True)
-
-
-def _logsumexp_vjp(x, dy, axis, y):
-    if y is None:
-        p = _softmax(x, axis)
-    else:
-        with np.errstate(invalid="ignore"):
-            p = np.exp(x - np.expand_dims(y, axis))
-    return np.expand_dims(dy, axis) * p
-
-
-def _glu_halves(x, axis):
-    n = x.shape[axis]
-    if n % 2:
-        raise ValueError(f"actlab.glu: the size of axis {axis} must be even, got {n}")
-    return np.split(x, 2, axis=axis)
-
-
-def _glu(x, axis):
-    a, b = _glu_halves(x, axis)
-    with np.errstate(invalid="ignore"):
-        return a * m.sigmoid(b)
-
-
-def _glu_vjp(x, dy, axis, y):
-    a, b = _glu_halves(x, axis)
-    with np.errstate(invalid="ignore"):
-        return np.concatenate([dy * m.sigmoid(b), dy * a * m.sigmoid_grad(b)], axis=axis)
-
-
-softmax = register(AxisActivation(
-    "softmax", _softmax, _softmax_vjp,
-    doc=r"""Softmax along ``axis``: exp(x_i - max) / sum_j exp(x_j - max).
+@axis_activation(range=(0.0, 1.0), zero_centered=False, max_grad=0.25, vjp_from_output=True)
+class softmax:
+    r"""Softmax along ``axis``: exp(x_i - max) / sum_j exp(x_j - max).
 
     .. math::
 
-        y_i = \frac{e^{x_i}}{\sum_j e^{x_j}}, \qquad
-        \frac{\partial L}{\partial x} = y \odot (\bar y - \langle \bar y, y\rangle)
+        y_i = \frac{e^{x_i}}{\sum_j e^{x_j}}
+
+        \frac{\partial y_i}{\partial x_j} = y_i(\delta_{ij}-y_j)
+
+        \bar x = y \odot (\bar y - \langle \bar y, y\rangle)
 
     The output layer of multiclass classification; pair it with cross-entropy on the
-    *logits* (``nn.CrossEntropyLoss``), never softmax followed by log.
+    *logits* (``nn.CrossEntropyLoss``), never softmax followed by log.  The vjp (last line)
+    is O(n) and needs only the output y.
+
+    Parameters
+    ----------
+    x : array_like
+        At least one dimension; float16/32/64 keep their dtype.
+    axis : int, default -1
+        The axis the probabilities sum to 1 along.
 
     Examples
     --------
@@ -106,19 +69,39 @@ softmax = register(AxisActivation(
     References
     ----------
     Bridle (1990); Goodfellow et al., Deep Learning, sec. 6.2.2.3.
-    """,
-    range=(0.0, 1.0), zero_centered=False, max_grad=0.25,
-    formula=r"\frac{e^{x_i}}{\sum_j e^{x_j}}", grad_formula=r"y_i(\delta_{ij}-y_j)",
-))
+    """
 
-log_softmax = register(AxisActivation(
-    "log_softmax", _log_softmax, _log_softmax_vjp,
-    doc=r"""Log-softmax along ``axis``: (x - max) - log sum exp(x - max), never log(softmax(x)).
+    @staticmethod
+    def value(x, axis):
+        return _softmax(x, axis)
+
+    @staticmethod
+    def vjp(x, dy, axis, y):
+        y = _softmax(x, axis) if y is None else y
+        return y * (dy - np.sum(dy * y, axis=axis, keepdims=True))
+
+
+@axis_activation(range=(-np.inf, 0.0), zero_centered=False, max_grad=1.0, vjp_from_output=True)
+class log_softmax:
+    r"""Log-softmax along ``axis``: (x - max) - log sum exp(x - max), never log(softmax(x)).
 
     .. math::
 
-        y_i = x_i - \log\sum_j e^{x_j}, \qquad
-        \frac{\partial L}{\partial x} = \bar y - \mathrm{softmax}(x) \sum_j \bar y_j
+        y_i = x_i-\log\sum_j e^{x_j}
+
+        \frac{\partial y_i}{\partial x_j} = \delta_{ij}-\mathrm{softmax}_j
+
+        \bar x = \bar y - \mathrm{softmax}(x) \sum_j \bar y_j
+
+    Why not log(softmax(x)): softmax underflows to 0 (log gives -inf) where the log-softmax
+    is a finite, large negative number.  The vjp takes softmax(x) = exp(y) from the output.
+
+    Parameters
+    ----------
+    x : array_like
+        At least one dimension; float16/32/64 keep their dtype.
+    axis : int, default -1
+        The axis of the normalisation.
 
     Examples
     --------
@@ -129,18 +112,36 @@ log_softmax = register(AxisActivation(
     References
     ----------
     torch.nn.functional.log_softmax; scipy.special.log_softmax.
-    """,
-    range=(-np.inf, 0.0), zero_centered=False, max_grad=1.0,
-    formula=r"x_i-\log\sum_j e^{x_j}", grad_formula=r"\delta_{ij}-\mathrm{softmax}_j",
-))
+    """
 
-logsumexp = register(AxisActivation(
-    "logsumexp", _logsumexp, _logsumexp_vjp,
-    doc=r"""log(sum(exp(x))) along ``axis`` (the axis is reduced), computed as max + log sum exp(x - max).
+    @staticmethod
+    def value(x, axis):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s, _ = _shifted(x, axis)
+            return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+
+    @staticmethod
+    def vjp(x, dy, axis, y):
+        p = _softmax(x, axis) if y is None else np.exp(y)
+        return dy - p * np.sum(dy, axis=axis, keepdims=True)
+
+
+@axis_activation(range=(-np.inf, np.inf), zero_centered=False, max_grad=1.0)
+class logsumexp:
+    r"""log(sum(exp(x))) along ``axis`` (the axis is reduced), computed as max + log sum exp(x - max).
 
     .. math::
 
-        y = \log\sum_j e^{x_j}, \qquad \frac{\partial y}{\partial x} = \mathrm{softmax}(x)
+        y = \log\sum_j e^{x_j}
+
+        \frac{\partial y}{\partial x} = \mathrm{softmax}(x)
+
+    Parameters
+    ----------
+    x : array_like
+        At least one dimension; float16/32/64 keep their dtype.
+    axis : int, default -1
+        The axis that is summed over (and removed).
 
     Examples
     --------
@@ -151,22 +152,53 @@ logsumexp = register(AxisActivation(
     References
     ----------
     scipy.special.logsumexp.
-    """,
-    range=(-np.inf, np.inf), zero_centered=False, max_grad=1.0,
-    formula=r"\log\sum_j e^{x_j}", grad_formula=r"\mathrm{softmax}(x)",
-))
+    """
 
-glu = register(AxisActivation(
-    "glu", _glu, _glu_vjp,
-    doc=r"""Gated linear unit: split ``x`` in halves a, b along ``axis``; return a * sigmoid(b).
+    @staticmethod
+    def value(x, axis):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s, mx = _shifted(x, axis)
+            r = mx + np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+        return np.squeeze(r, axis=axis)
+
+    @staticmethod
+    def vjp(x, dy, axis, y):
+        if y is None:
+            p = _softmax(x, axis)
+        else:
+            with np.errstate(invalid="ignore"):
+                p = np.exp(x - np.expand_dims(y, axis))
+        return np.expand_dims(dy, axis) * p
+
+
+def _glu_halves(x, axis):
+    n = x.shape[axis]
+    if n % 2:
+        raise ValueError(f"actlab.glu: the size of axis {axis} must be even, got {n}")
+    return np.split(x, 2, axis=axis)
+
+
+@axis_activation(range=(-np.inf, np.inf), zero_centered=False, max_grad=1.0)
+class glu:
+    r"""Gated linear unit: split ``x`` in halves a, b along ``axis``; return a * sigmoid(b).
 
     .. math::
 
-        \mathrm{glu}(a, b) = a \odot \sigma(b), \qquad
+        \mathrm{glu}(a, b) = a\odot\sigma(b)
+
+        \left(\frac{\partial y}{\partial a}, \frac{\partial y}{\partial b}\right) = (\sigma(b),\ a\sigma'(b))
+
         \bar a = \bar y\,\sigma(b), \quad \bar b = \bar y\, a\,\sigma(b)\sigma(-b)
 
     The size of ``axis`` must be even (``ValueError`` otherwise).  The gate is a sigmoid,
     as in LSTM/GRU gates.
+
+    Parameters
+    ----------
+    x : array_like
+        At least one dimension; float16/32/64 keep their dtype.
+    axis : int, default -1
+        The axis that is split in halves (its size must be even).
 
     Examples
     --------
@@ -177,7 +209,19 @@ glu = register(AxisActivation(
     References
     ----------
     Dauphin et al., Language Modeling with Gated Convolutional Networks (2017).
-    """,
-    range=(-np.inf, np.inf), zero_centered=False, max_grad=1.0,
-    formula=r"a\odot\sigma(b)", grad_formula=r"(\sigma(b),\ a\sigma'(b))",
-))
+    """
+
+    @staticmethod
+    def value(x, axis):
+        a, b = _glu_halves(x, axis)
+        with np.errstate(invalid="ignore"):
+            return a * m.sigmoid(b)
+
+    @staticmethod
+    def vjp(x, dy, axis, y):
+        a, b = _glu_halves(x, axis)
+        with np.errstate(invalid="ignore"):
+            return np.concatenate([dy * m.sigmoid(b), dy * a * m.sigmoid_grad(b)], axis=axis)
+
+
+__test__ = {act.name: act.__doc__ for act in (softmax, log_softmax, logsumexp, glu)}

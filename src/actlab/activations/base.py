@@ -3,10 +3,13 @@
 Every activation in actlab is one instance of :class:`Activation` (elementwise) or
 :class:`AxisActivation` (softmax-like, reduces along an axis).  An instance bundles the
 value, first and second derivative formulas -- written once, in NumPy, in
-:mod:`actlab.activations.elementwise` / :mod:`actlab.activations.axis` -- with metadata used by the plots and
-the report.  When the compiled ufuncs of :mod:`actlab._kernels` are available, the
-elementwise calls on NumPy float arrays run through them; the NumPy formulas stay the
+:mod:`actlab.activations.elementwise` / :mod:`actlab.activations.axis` -- with metadata used by
+the plots and the report.  When the compiled ufuncs of :mod:`actlab._kernels` are available,
+the elementwise calls on NumPy float arrays run through them; the NumPy formulas stay the
 readable reference and the fallback.
+
+An activation is defined by a small class whose docstring becomes the object's ``__doc__``
+and is the one source of its LaTeX metadata: see :mod:`actlab.activations.define`.
 
 dtype policy
 ------------
@@ -15,10 +18,14 @@ dtype policy
 * bool and integers -> float64;
 * complex, object, string, datetime ... -> :class:`TypeError` naming the dtype;
 * NaN in -> NaN out; +-inf give the limits; no RuntimeWarning for any input.
+
+May import: NumPy and (lazily, when a kernel is first looked up) :mod:`actlab._kernels`.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
@@ -55,30 +62,6 @@ def as_float_array(x: Any, name: str = "x") -> tuple[np.ndarray, np.dtype]:
     return arr, out_dt
 
 
-def _doc(title: str, value: str, grad: str, notes: str, example: str, ref: str) -> str:
-    return f"""{title}
-
-    .. math::
-
-        f(x) = {value}
-
-        f'(x) = {grad}
-
-    {notes}
-
-    Parameters are keywords with PyTorch's defaults.  NumPy in -> NumPy out with the same
-    shape; float16/32/64 keep their dtype, ints/bool give float64 (see ``actlab`` dtype policy).
-
-    Examples
-    --------
-{example}
-
-    References
-    ----------
-    {ref}
-    """
-
-
 def _check_out(out: Any, shape: tuple[int, ...], dt: np.dtype) -> None:
     if not isinstance(out, np.ndarray):
         raise TypeError(f"actlab: out must be a numpy.ndarray, got {type(out).__name__}")
@@ -111,6 +94,19 @@ def _check_param(name: str, value: Any) -> float:
     return v
 
 
+def _check_signature(name: str, fn: Callable, params: Mapping[str, Any]) -> None:
+    """The formula ``fn(x, **params)`` must take exactly the declared parameters."""
+    if isinstance(fn, np.ufunc):  # np.tanh: the input alone
+        names = [] if fn.nin == 1 else None
+    else:
+        names = list(inspect.signature(fn).parameters)[1:]
+    if names != list(params):
+        raise TypeError(
+            f"actlab.{name}: {getattr(fn, '__name__', fn)} takes the parameters {names}, "
+            f"the activation declares {list(params)}"
+        )
+
+
 class _Described:
     """Metadata shared by every activation object (used by the plots, the table, the report).
 
@@ -125,7 +121,9 @@ class _Described:
     max_grad : float
         Supremum of ``|f'|`` for default parameters (sigmoid: 0.25).
     formula : str
-        LaTeX of the value; ``grad_formula`` the LaTeX of the derivative.
+        LaTeX of the value; ``grad_formula`` the LaTeX of the derivative (the definitions
+        read both from the docstring's ``.. math::`` block:
+        :func:`actlab.activations.define.formulas_of`).
     smooth, saturating : bool
         Differentiable everywhere; bounded with vanishing slope in both tails.
     """
@@ -153,6 +151,28 @@ class Activation(_Described):
     Call it like a function: ``act(x, **params)``; derivatives via :meth:`grad`,
     :meth:`grad2` and :meth:`vjp`.  Parameters are keywords with PyTorch's defaults.
     The metadata attributes are described in :class:`_Described`.
+
+    Parameters
+    ----------
+    name : str
+        Registry name.
+    value, grad, grad2 : callable
+        The float64 NumPy formulas ``fn(x, **params)``; each takes exactly the parameters
+        of ``params``, as keywords without defaults (``params`` declares them once).
+    params : mapping, optional
+        Parameter name -> default.
+    kernel : str, optional
+        Name of the compiled value kernel in :mod:`actlab._kernels` (``kernel + "_grad"``,
+        ``kernel + "_grad2"`` the derivatives).
+    kernel_variants : mapping, optional
+        ``{(parameter, value): kernel}``: a parameter value that selects another kernel
+        (gelu: ``{("approximate", "tanh"): "gelu_tanh"}``).  Every other parameter is passed
+        to the kernel as an extra argument, in the order of ``params``.
+    validate : callable, optional
+        ``validate(**params)`` raises for values the formulas do not accept.
+    **meta
+        ``doc``, ``range``, ``zero_centered``, ``max_grad``, ``formula``, ``grad_formula``,
+        ``smooth``, ``saturating`` (see :class:`_Described`).
     """
 
     def __init__(
@@ -164,17 +184,27 @@ class Activation(_Described):
         *,
         params: Mapping[str, Any] | None = None,
         kernel: str | None = None,
-        kernel_params: tuple[str, ...] = (),
+        kernel_variants: Mapping[tuple[str, Any], str] | None = None,
         smooth: bool = True,
         saturating: bool = False,
         validate: Callable[..., None] | None = None,
         **meta: Any,
     ) -> None:
-        super().__init__(name, params=params or {}, smooth=smooth, saturating=saturating, **meta)
-        self._value, self._grad, self._grad2 = value, grad, grad2
+        params = dict(params or {})
+        super().__init__(name, params=params, smooth=smooth, saturating=saturating, **meta)
+        for fn in (value, grad, grad2):
+            _check_signature(name, fn, params)
+        # the defaults bound once, so that ``act._value(x)`` alone is the default formula
+        self._value, self._grad, self._grad2 = (
+            functools.partial(fn, **params) if params else fn for fn in (value, grad, grad2))
         self._validate = validate
         self._kernel = kernel
-        self._kernel_params = kernel_params
+        self._kernel_variants = dict(kernel_variants or {})
+        unknown = {p for p, _ in self._kernel_variants} - set(params)
+        if unknown:
+            raise ValueError(f"actlab.{name}: kernel_variants name unknown parameter(s) {sorted(unknown)}")
+        selecting = {p for p, _ in self._kernel_variants}
+        self._kernel_params = tuple(k for k in params if k not in selecting) if kernel else ()
         self._ufuncs: dict[str, Any] = {}  # kernel name -> ufunc (or None), looked up once
         # (which, dtype) -> (ufunc, default parameters as 0-d arrays of that dtype): calls
         # without parameters on native float32/64 arrays go straight to the ufunc (NumPy's
@@ -199,12 +229,17 @@ class Activation(_Described):
         return p
 
     # -- evaluation -----------------------------------------------------------------
-    def _ufunc_for(self, which: str, p: dict[str, Any]):
-        if self._kernel is None:
+    def _kernel_name(self, p: Mapping[str, Any]) -> str | None:
+        """The compiled kernel for the parameters ``p``: a matching variant, else the default."""
+        for (param, value), variant in self._kernel_variants.items():
+            if p[param] == value:
+                return variant
+        return self._kernel
+
+    def _ufunc_for(self, which: str, p: Mapping[str, Any]):
+        kname = self._kernel_name(p)
+        if kname is None:
             return None
-        kname = self._kernel
-        if self.name == "gelu" and p.get("approximate") == "tanh":
-            kname = "gelu_tanh"
         key = kname if which == "value" else f"{kname}_{which}"
         try:
             return self._ufuncs[key]
@@ -287,14 +322,30 @@ class AxisActivation(_Described):
     ``act(x, axis=-1)`` computes the value; ``act.vjp(x, dy, axis=-1, y=None)`` the
     vector-Jacobian product in O(n) (never a Jacobian).  Pass the forward output as ``y``
     to avoid recomputing it.
+
+    Parameters
+    ----------
+    name : str
+        Registry name.
+    value : callable
+        ``value(x, axis)`` on a float64 array.
+    vjp : callable
+        ``vjp(x, dy, axis, y)``, ``y`` the forward output or None.
+    vjp_from_output : bool
+        Whether the vjp is computed from the forward output ``y`` rather than from ``x``
+        (softmax: ``y * (dy - sum(dy * y))``): layers then cache ``y`` and pass it.
+    **meta
+        ``doc``, ``range``, ``zero_centered``, ``max_grad``, ``formula``, ``grad_formula``
+        (see :class:`_Described`).
     """
 
     ufunc = None
 
     def __init__(self, name: str, value: Callable[..., np.ndarray], vjp: Callable[..., np.ndarray],
-                 **meta: Any) -> None:
+                 *, vjp_from_output: bool = False, **meta: Any) -> None:
         super().__init__(name, params={"axis": -1}, smooth=True, saturating=False, **meta)
         self._value, self._vjp = value, vjp
+        self.vjp_from_output = vjp_from_output
 
     @staticmethod
     def _axis(arr: np.ndarray, axis: Any) -> int:
@@ -365,3 +416,4 @@ def available(include_aliases: bool = False) -> list[str]:
     if include_aliases:
         names += sorted(_ALIASES)
     return names
+

@@ -2,7 +2,9 @@
 
 Every object here is an :class:`~actlab.activations.base.Activation`; ``act(x)``, ``act.grad(x)``,
 ``act.grad2(x)``, ``act.vjp(x, dy)``.  Formulas are written in float64 NumPy and are the
-reference for the compiled kernels.  They live by family:
+reference for the compiled kernels.  Each is written as a small class whose docstring is
+its documentation and the source of its LaTeX (:mod:`actlab.activations.define`).  They
+live by family:
 
 * :mod:`.piecewise` -- identity, step, relu, leaky_relu, relu6, hard_sigmoid, hard_swish
   (and the kink convention);
@@ -18,9 +20,9 @@ May import: its family modules only.
 
 from __future__ import annotations
 
+from .gated import gelu, mish, silu
 from .piecewise import hard_sigmoid, hard_swish, identity, leaky_relu, relu, relu6, step
 from .sigmoids import log_sigmoid, logit, sigmoid, tanh
-from .gated import gelu, mish, silu
 from .smooth import elu, selu, softplus
 
 __all__ = [
