@@ -182,3 +182,27 @@ def test_repr() -> None:
     assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)"
     assert repr(nn.Activation("elu", alpha=2.0)) == "Activation('elu', alpha=2.0)"
     assert repr(nn.Sigmoid()) == "Sigmoid()"
+
+
+@pytest.mark.parametrize("from_output", [True, False])
+def test_layer_caches_the_output_when_the_core_vjp_uses_it(from_output: bool) -> None:
+    """The layer asks the core object (vjp_from_output), not the activation's name."""
+    from actlab import AxisActivation
+
+    seen = []
+
+    def vjp(x, dy, axis, y):
+        seen.append(y)
+        return dy * 2.0
+
+    act = AxisActivation("double", lambda x, axis: 2.0 * x, vjp, vjp_from_output=from_output,
+                         doc="", formula="2x", grad_formula="2", range=(-np.inf, np.inf),
+                         zero_centered=True, max_grad=2.0)
+    layer = nn.Activation(act, dim=0)
+    x = np.array([1.0, -3.0])
+    np.testing.assert_array_equal(layer.forward(x), [2.0, -6.0])
+    np.testing.assert_array_equal(layer.backward(np.ones(2)), [2.0, 2.0])
+    if from_output:
+        np.testing.assert_array_equal(seen[0], [2.0, -6.0])
+    else:
+        assert seen == [None]

@@ -2,8 +2,9 @@
 
 Every layer is a thin wrapper around one activation object of the core
 (:func:`actlab.get`): ``forward`` evaluates it and caches the input, ``backward`` calls the
-core's ``vjp``.  No formula is written here (one formula, one place).  Softmax and
-LogSoftmax cache their *output* instead and pass it to the core ``vjp`` as ``y=``, so the
+core's ``vjp``.  No formula is written here (one formula, one place).  Axis activations
+whose vjp is computed from the output (the core's ``vjp_from_output``: softmax,
+log_softmax) cache their *output* too and pass it to the core ``vjp`` as ``y=``, so the
 forward pass is never recomputed.
 
 The derivative at a kink is the core's documented one-sided value (``relu'(0) = 0``).
@@ -101,13 +102,10 @@ class Activation(Module):
         return isinstance(self._act, _CoreAxisActivation)
 
     def forward(self, x: Any) -> np.ndarray:
-        """Apply the activation; caches the input (the output for softmax/log_softmax)."""
+        """Apply the activation; caches the input (and the output where the vjp uses it)."""
         if self.is_axis:
             y = self._act(x, self.dim)
-            if self._act.name in ("softmax", "log_softmax"):
-                self._x, self._y = np.asarray(x), y
-            else:
-                self._x, self._y = np.asarray(x), None
+            self._x, self._y = np.asarray(x), (y if self._act.vjp_from_output else None)
             return y
         self._x = np.asarray(x)
         return self._act(self._x, **self._kw)
@@ -299,11 +297,11 @@ def activation_layer(name: str, **params: Any) -> Activation:
     >>> activation_layer("leaky_relu", negative_slope=0.2)
     LeakyReLU(negative_slope=0.2)
     """
-    key = _get(name).name
-    cls = _BY_NAME.get(key)
+    act = _get(name)
+    cls = _BY_NAME.get(act.name)
     if cls is None:
-        return Activation(key, **params)
-    if "axis" in params and cls in (Softmax, LogSoftmax, GLU):
+        return Activation(act.name, **params)
+    if "axis" in params and isinstance(act, _CoreAxisActivation):
         if "dim" in params:
             raise TypeError(f"activation_layer({name!r}): give dim or axis, not both")
         params = dict(params)
