@@ -199,11 +199,11 @@ class Activation(_Described):
             functools.partial(fn, **params) if params else fn for fn in (value, grad, grad2))
         self._validate = validate
         self._kernel = kernel
-        self._kernel_variants = dict(kernel_variants or {})
-        unknown = {p for p, _ in self._kernel_variants} - set(params)
-        if unknown:
-            raise ValueError(f"actlab.{name}: kernel_variants name unknown parameter(s) {sorted(unknown)}")
-        selecting = {p for p, _ in self._kernel_variants}
+        self._kernel_variants = tuple(dict(kernel_variants or {}).items())
+        selecting = {param for (param, _), _ in self._kernel_variants}
+        if selecting - set(params):
+            raise ValueError(f"actlab.{name}: kernel_variants name unknown parameter(s) "
+                             f"{sorted(selecting - set(params))}")
         self._kernel_params = tuple(k for k in params if k not in selecting) if kernel else ()
         self._ufuncs: dict[str, Any] = {}  # kernel name -> ufunc (or None), looked up once
         # (which, dtype) -> (ufunc, default parameters as 0-d arrays of that dtype): calls
@@ -229,15 +229,12 @@ class Activation(_Described):
         return p
 
     # -- evaluation -----------------------------------------------------------------
-    def _kernel_name(self, p: Mapping[str, Any]) -> str | None:
-        """The compiled kernel for the parameters ``p``: a matching variant, else the default."""
-        for (param, value), variant in self._kernel_variants.items():
-            if p[param] == value:
-                return variant
-        return self._kernel
-
     def _ufunc_for(self, which: str, p: Mapping[str, Any]):
-        kname = self._kernel_name(p)
+        kname = self._kernel
+        for (param, value), variant in self._kernel_variants:  # a parameter picks a variant
+            if p[param] == value:
+                kname = variant
+                break
         if kname is None:
             return None
         key = kname if which == "value" else f"{kname}_{which}"

@@ -18,6 +18,8 @@ so a network of steps cannot be trained by gradient descent.
 array([0.5       , 0.88079708])
 >>> layer.backward(np.ones(2))
 array([0.25      , 0.10499359])
+
+May import: NumPy, :mod:`actlab.activations` and :mod:`actlab.nn.module`.
 """
 
 from __future__ import annotations
