@@ -53,6 +53,3 @@ __all__ = [
     "softmax", "log_softmax", "logsumexp", "glu",
 ]
 
-
-# Activation objects are instances, which doctest does not collect by itself.
-__test__ = {f"{name}": get(name).__doc__ for name in available()}

@@ -108,7 +108,7 @@ def test_saturation_analysis_reads_the_gates():
     gru = GRU(3, 4, rng=rng)
     gru.forward(rng.standard_normal((5, 2, 3)))
     recs = vanishing.gate_saturation(gru)
-    assert sorted(r["gate"] for r in recs) == ["n", "r", "z"]
+    assert sorted(r.gate for r in recs) == ["n", "r", "z"]
 
 
 def test_float32_module_stays_float32():

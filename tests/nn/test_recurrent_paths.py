@@ -19,6 +19,7 @@ import actlab.nn.recurrent.cells as C
 from actlab import _kernels
 from actlab.nn.recurrent import GRU, LSTM, GRUCell, LSTMCell
 from actlab.runtime import PARALLEL_WORK, Runtime, default
+from actlab.testing import ulp_error
 
 pytestmark = pytest.mark.skipif(not _kernels.available(), reason="needs the compiled extension")
 
@@ -249,11 +250,6 @@ def test_batch_split_works_in_a_forked_child():
     assert got == pytest.approx(want, rel=1e-12)
 
 
-def _ulp32(got, ref):
-    spacing = np.spacing(np.abs(ref.astype(np.float32))).astype(np.float64)
-    return np.abs(got.astype(np.float64) - ref) / spacing
-
-
 @pytest.mark.parametrize("scale", ["wide", "small"])
 def test_float32_lstm_cell_ulp_bounds(scale):
     """The float32 cell (plain float arithmetic where |inputs| <= 40) against its float64 twin:
@@ -270,7 +266,7 @@ def test_float32_lstm_cell_ulp_bounds(scale):
                           out=tuple(np.empty(n) for _ in range(8)))
     bounds = dict(h=10, c=5, po=10, oc=10, pi=8, pf=0, pg=8, f=3)
     for (name, bound), g, r in zip(bounds.items(), got, ref):
-        assert _ulp32(g, r).max() <= bound, name
+        assert ulp_error(g, r, np.float32).max() <= bound, name
 
 
 def test_float32_lstm_output_as_close_to_float64_as_before():

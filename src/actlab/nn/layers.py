@@ -1,4 +1,5 @@
-"""Linear, Sequential, Dropout and Flatten.
+"""Linear, Sequential, Dropout and Flatten: the layers with weights or structure (activation
+layers live in :mod:`actlab.nn.activation_layers`, recurrent ones in :mod:`actlab.nn.recurrent`).
 
 >>> import numpy as np
 >>> from actlab import nn
@@ -7,6 +8,8 @@
 (2, 1)
 >>> sorted(net.params)
 ['0.bias', '0.weight', '2.bias', '2.weight']
+
+May import: NumPy, :mod:`actlab._checks`, :mod:`actlab.nn.init` and :mod:`actlab.nn.module`.
 """
 
 from __future__ import annotations
