@@ -1,27 +1,71 @@
-"""Accuracy table: max ULP error vs mpmath for actlab (kernels and NumPy reference), torch, scipy.
+"""Accuracy table: max ULP error vs mpmath for actlab (every kernel ISA and the NumPy reference
+path), torch and scipy -- and the README's table, regenerated from the measurement.
 
-Run:  .venv/bin/python benchmarks/accuracy.py [--points N]
+Run:
+    .venv/bin/python benchmarks/accuracy.py [--points N]        # text table, this machine's ISAs
+    .venv/bin/python benchmarks/accuracy.py --readme README.md  # rewrite the README's table
+
 Points span each dtype's whole range (tests/mpref.py: log sweep of both signs, the middle,
-overflow and subnormal edges); ULPs are counted where the true value is a normal number.
-torch's derivative is its autograd (what a torch user gets); scipy has values only.
+overflow and subnormal edges; logit: the same mapped into (0, 1)); ULPs are counted where the
+true value is a normal number, against mpmath's plain mathematical definitions.  Every compiled
+variant this machine can run is forced in turn (``set_isa``: avx512, avx2, base); the
+"reference" column is actlab's NumPy path (float16/longdouble, and the code the kernels are
+tested against).  torch's derivative is its autograd (what a torch user gets); scipy has values
+only.  A NaN where the true value is a number counts as infinitely wrong.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib.util
 import pathlib
+import platform
+import re
 
 import numpy as np
 
 import actlab as al
+from actlab._kernels import _ufuncs as U
 
 _spec = importlib.util.spec_from_file_location(
     "mpref", pathlib.Path(__file__).resolve().parents[1] / "tests" / "mpref.py")
 mpref = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mpref)
 
-NAMES = ["sigmoid", "log_sigmoid", "softplus", "silu", "tanh", "gelu", "gelu_tanh", "mish", "elu", "selu"]
+ORDERS = (0, 1, 2)
+START, END = "<!-- accuracy table: benchmarks/accuracy.py --readme -->", "<!-- end of accuracy table -->"
+
+
+def _names() -> list[str]:
+    """Every function mpref has a reference for (gelu_tanh is gelu(approximate="tanh"))."""
+    return sorted(mpref.REF)
+
+
+def _call(name: str, order: int, x: np.ndarray) -> np.ndarray:
+    """actlab's value or derivative, as a user calls it (the defaults: softplus exact)."""
+    kw = {"approximate": "tanh"} if name == "gelu_tanh" else {}
+    act = al.get("gelu" if name == "gelu_tanh" else name)
+    return np.asarray((act, act.grad, act.grad2)[order](x, **kw))
+
+
+def _reference_path(name: str, order: int, x: np.ndarray) -> np.ndarray:
+    kw = {"approximate": "tanh"} if name == "gelu_tanh" else {}
+    act = al.get("gelu" if name == "gelu_tanh" else name)
+    return np.asarray(act.reference(x, order, **kw))
+
+
+def _points(name: str, dt, n: int) -> np.ndarray:
+    xs = mpref.sweep_points(dt, n_random=n, seed=11)
+    if name == "logit":  # its domain is (0, 1): the sweep's sigmoids, both tails included
+        with np.errstate(all="ignore"):
+            xs = al.sigmoid(xs)
+        xs = xs[(xs > 0) & (xs < 1)]
+    return xs
+
+
+def _max_ulp(got, ref, dt) -> float:
+    return float(np.nanmax(mpref.ulp_errors(got, ref, dt)))
 
 
 def _torch_fns():
@@ -29,54 +73,126 @@ def _torch_fns():
         import torch
         import torch.nn.functional as F
     except ImportError:
-        return None, None
+        return None, {}
     fns = {"sigmoid": torch.sigmoid, "log_sigmoid": F.logsigmoid, "softplus": F.softplus,
            "silu": F.silu, "tanh": torch.tanh, "gelu": F.gelu,
            "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"), "mish": F.mish, "elu": F.elu,
-           "selu": F.selu}
+           "selu": F.selu, "logit": torch.logit}
     return torch, fns
 
 
-def _scipy_fns():
+def _torch_ulp(torch, fn, xs, ref, order: int, dt) -> float:
+    if order == 2:
+        return float("nan")
+    t = torch.tensor(xs, requires_grad=True)
+    y = fn(t)
+    if order == 0:
+        return _max_ulp(y.detach().numpy(), ref, dt)
+    (g,) = torch.autograd.grad(y.sum(), t)
+    return _max_ulp(g.numpy(), ref, dt)
+
+
+def _scipy_fns() -> dict:
     from scipy import special as sp
 
-    return {"sigmoid": sp.expit, "log_sigmoid": sp.log_expit, "tanh": np.tanh}
+    return {"sigmoid": sp.expit, "log_sigmoid": sp.log_expit, "tanh": np.tanh, "logit": sp.logit}
 
 
-def _max_ulp(got, ref, dt):
-    u = mpref.ulp_errors(got, ref, dt)
-    return float(np.nanmax(u))
+def measure(points: int, isas: list[str]) -> list[dict]:
+    """One row per (function, dtype, order): max ULP per ISA, of the NumPy path, torch, scipy."""
+    torch, tfns = _torch_fns()
+    sfns = _scipy_fns()
+    old = U.get_isa()
+    rows = []
+    try:
+        for dt in (np.float32, np.float64):
+            for name in _names():
+                xs = _points(name, dt, points)
+                for order in ORDERS:
+                    ref = mpref.reference(name, order, xs)
+                    row = {"name": name, "dtype": np.dtype(dt).name, "order": order}
+                    for isa in isas:
+                        U.set_isa(isa)
+                        row[isa] = _max_ulp(_call(name, order, xs), ref, dt)
+                    row["reference"] = _max_ulp(_reference_path(name, order, xs), ref, dt)
+                    fn = tfns.get(name)
+                    row["torch"] = _torch_ulp(torch, fn, xs, ref, order, dt) if fn else float("nan")
+                    sc = sfns.get(name) if order == 0 else None
+                    row["scipy"] = _max_ulp(sc(xs), ref, dt) if sc else float("nan")
+                    rows.append(row)
+    finally:
+        U.set_isa(old)
+    return rows
+
+
+def _fmt(v: float) -> str:
+    if v != v:
+        return "-"
+    if v == float("inf"):
+        return "NaN/inf"
+    return f"{v:.2f}" if v < 100 else f"{v:.2g}"
+
+
+def text_table(rows: list[dict], isas: list[str]) -> str:
+    cols = isas + ["reference", "torch", "scipy"]
+    head = f"{'function':<12} {'dtype':<8} {'order':<6}" + "".join(f"{c:>10}" for c in cols)
+    lines = [head]
+    for r in rows:
+        lines.append(f"{r['name']:<12} {r['dtype']:<8} {r['order']:<6}"
+                     + "".join(f"{_fmt(r[c]):>10}" for c in cols))
+    return "\n".join(lines)
+
+
+def markdown_table(rows: list[dict], isas: list[str]) -> str:
+    """Per function and dtype: the worst of every ISA for f, f', f'' (then torch f, f')."""
+    out = ["| function | dtype | f | f' | f'' | torch f | torch f' |", "|---|---|---|---|---|---|---|"]
+    for dt in ("float32", "float64"):
+        for name in _names():
+            by = {r["order"]: r for r in rows if r["name"] == name and r["dtype"] == dt}
+            ours = [_fmt(max(by[o][i] for i in isas)) for o in ORDERS]
+            out.append(f"| {name} | {dt} | " + " | ".join(ours)
+                       + f" | {_fmt(by[0]['torch'])} | {_fmt(by[1]['torch'])} |")
+    return "\n".join(out)
+
+
+def summary(rows: list[dict], isas: list[str]) -> str:
+    """The sentence the README states, computed from the rows."""
+    def worst(dt: str, orders: tuple[int, ...]) -> float:
+        return max(r[i] for r in rows for i in isas if r["dtype"] == dt and r["order"] in orders)
+
+    return (f"Measured {datetime.date.today().isoformat()} on {platform.machine()} with the "
+            f"{', '.join(isas)} kernels, {len({r['name'] for r in rows})} functions: the worst value "
+            f"or first derivative is {worst('float32', (0, 1)):.2f} ULP in float32 and "
+            f"{worst('float64', (0, 1)):.2f} ULP in float64; second derivatives "
+            f"{worst('float32', (2,)):.2f} / {worst('float64', (2,)):.2f} ULP (where normal).")
+
+
+def write_readme(path: pathlib.Path, rows: list[dict], isas: list[str]) -> None:
+    text = path.read_text(encoding="utf-8")
+    block = f"{START}\n{summary(rows, isas)}\n\n{markdown_table(rows, isas)}\n{END}"
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"{path}: no accuracy block ({START} ... {END}) to replace")
+    path.write_text(pattern.sub(lambda _: block, text), encoding="utf-8")
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--points", type=int, default=400)
+    ap.add_argument("--isa", action="append", help="only this kernel variant (repeatable); "
+                    "default: every one this machine runs")
+    ap.add_argument("--readme", type=pathlib.Path, help="rewrite this file's accuracy block")
     args = ap.parse_args(argv)
-    torch, tfns = _torch_fns()
-    sfns = _scipy_fns()
-    print(f"{'function':<12} {'dtype':<8} {'order':<6} {'actlab':>8} {'reference':>10} {'torch':>10} {'scipy':>8}")
-    for dt in (np.float32, np.float64):
-        xs = mpref.sweep_points(dt, n_random=args.points, seed=11)
-        for name in NAMES:
-            kw = {"approximate": "tanh"} if name == "gelu_tanh" else {}
-            act = al.get("gelu" if name == "gelu_tanh" else name)
-            for order in (0, 1):
-                ref = mpref.reference(name, order, xs)
-                ours = _max_ulp((act, act.grad)[order](xs, **kw), ref, dt)
-                refp = _max_ulp(act.reference(xs, order, **kw), ref, dt)
-                tor = sci = float("nan")
-                if torch is not None:
-                    t = torch.tensor(xs, requires_grad=True)
-                    y = tfns[name](t)
-                    if order == 0:
-                        tv = y.detach().numpy()
-                    else:
-                        (g,) = torch.autograd.grad(y.sum(), t)
-                        tv = g.numpy()
-                    tor = _max_ulp(tv, ref, dt)
-                if order == 0 and name in sfns:
-                    sci = _max_ulp(sfns[name](xs), ref, dt)
-                print(f"{name:<12} {np.dtype(dt).name:<8} {order:<6} {ours:8.2f} {refp:10.2f} {tor:10.3g} {sci:8.3g}")
+    isas = args.isa or list(U.available_isas())
+    unknown = sorted(set(isas) - set(U.available_isas()))
+    if unknown:
+        ap.error(f"--isa {', '.join(unknown)}: this machine runs {', '.join(U.available_isas())}")
+    rows = measure(args.points, isas)
+    print(text_table(rows, isas))
+    print(summary(rows, isas))
+    if args.readme:
+        write_readme(args.readme, rows, isas)
+        print(f"{args.readme}: accuracy block rewritten")
     return 0
 
 
