@@ -293,3 +293,63 @@ def test_private_prepare_still_validates_the_target():
         nn.BCEWithLogitsLoss()._prepare(np.array([[0.0, 2.0]]), (1, 2))
     with pytest.raises(ValueError, match="out of range"):
         nn.CrossEntropyLoss()._prepare(np.array([0, 5]), (2, 3))
+
+
+# ------------------------------------------------------------------ class weights <= 0
+NEG_W = np.array([1.0, -2.0, 1.0, 0.5])
+NEG_GRID = list(itertools.product(["ce", "nll"], REDUCTIONS, [-100, 3], [0.0, 0.2]))
+
+
+@pytest.mark.parametrize("kind,reduction,ignore_index,smoothing", NEG_GRID)
+def test_negative_class_weights_match_torch(kind, reduction, ignore_index, smoothing) -> None:
+    # the selected weights sum to 1 - 2 - 2 + 0.5 = -2.5 (< 0): torch divides by it, so do we
+    if kind == "nll" and smoothing:
+        pytest.skip("NLLLoss has no label_smoothing")
+    rng = np.random.default_rng(11)
+    x = rng.normal(scale=2.0, size=(5, 4))
+    t = np.array([0, 1, 1, 3, ignore_index if ignore_index == -100 else 0])
+    wt, d = torch.tensor(NEG_W), _dloss(rng, reduction, (5,))
+    if kind == "ce":
+        crit = nn.CrossEntropyLoss(weight=NEG_W, ignore_index=ignore_index, reduction=reduction,
+                                   label_smoothing=smoothing)
+        ref = _ref(lambda xt: F.cross_entropy(xt, torch.tensor(t), weight=wt, ignore_index=ignore_index,
+                                              reduction=reduction, label_smoothing=smoothing), x, d)
+    else:
+        crit = nn.NLLLoss(weight=NEG_W, ignore_index=ignore_index, reduction=reduction)
+        ref = _ref(lambda xt: F.nll_loss(xt, torch.tensor(t), weight=wt, ignore_index=ignore_index,
+                                         reduction=reduction), x, d)
+    ours = _run(crit, x, t, d)
+    _check(ours, ref)
+    assert np.abs(ours[1]).max() > 0.1  # a real gradient, not the zeros the mean used to give
+
+
+def test_issue_example_weight_1_m2_1_is_torchs_value() -> None:
+    x, t = np.array([[0.3, 1.2, -0.4], [2.0, 0.1, 0.5], [-1.0, 0.0, 1.5]]), np.array([1, 1, 0])
+    crit = nn.CrossEntropyLoss(weight=[1.0, -2.0, 1.0])
+    ours = _run(crit, x, t, np.array(1.0))
+    ref = _ref(lambda xt: F.cross_entropy(xt, torch.tensor(t), weight=torch.tensor(np.array([1.0, -2.0, 1.0]))), x,
+               np.array(1.0))
+    assert float(ref[0]) > 0.5  # a real loss, not the 0.0 the mean used to give
+    _check(ours, ref)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.CrossEntropyLoss(weight=[1.0, -2.0, 1.0]),
+    lambda: nn.CrossEntropyLoss(weight=[1.0, -2.0, 1.0], label_smoothing=0.1),
+    lambda: nn.NLLLoss(weight=[0.0, 0.0, 1.0], ignore_index=2),
+])
+def test_selected_weights_summing_to_zero_refuse_the_mean(make) -> None:
+    # torch: nan or +-inf for "mean" (0/0 or x/0); we refuse by name; "sum"/"none" match torch
+    x, t = np.log(np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]])), np.array([0, 1, 2])
+    with pytest.raises(ValueError, match=r"class weights of the (3|2) non-ignored targets sum to 0.*'mean'"):
+        make().forward(x, t)
+    for reduction in ("sum", "none"):
+        crit = make()
+        crit.reduction = reduction
+        w, ls = torch.tensor(crit.weight), getattr(crit, "label_smoothing", 0.0)
+        fn = (F.cross_entropy if isinstance(crit, nn.CrossEntropyLoss) else F.nll_loss)
+        kw = {"label_smoothing": ls} if ls else {}
+        d = np.ones(3) if reduction == "none" else np.array(1.0)
+        ref = _ref(lambda xt: fn(xt, torch.tensor(t), weight=w, ignore_index=crit.ignore_index,
+                                 reduction=reduction, **kw), x, d)
+        _check(_run(crit, x, t, d), ref)

@@ -77,7 +77,9 @@ class Loss(Module):
 
     Subclasses implement ``_forward(input, target) -> (per-element loss, mean denominator)``
     and ``_backward(dl) -> d input`` where ``dl`` is the upstream gradient of each
-    per-element loss.
+    per-element loss.  A denominator of 0 means that no term contributes (an empty input,
+    every target ignored): the mean is then 0 with zero gradient.  A negative one (negative
+    class weights) divides like any other, as torch does.
     """
 
     def __init__(self, reduction: str = "mean") -> None:
@@ -107,7 +109,7 @@ class Loss(Module):
         elif self.reduction == "sum":
             out = np.sum(per)
         else:
-            out = np.sum(per) / denom if denom > 0 else np.zeros(())
+            out = np.sum(per) / denom if denom != 0 else np.zeros(())
         return np.asarray(out).astype(self._dtype)
 
     def backward(self, dloss: Any = None) -> np.ndarray:
@@ -123,7 +125,7 @@ class Loss(Module):
                 raise ValueError(f"{type(self).__name__}.backward: dloss must be a scalar for reduction={self.reduction!r}, got shape {d.shape}")
             d = d.reshape(())
             if self.reduction == "mean":
-                d = d / self._denom if self._denom > 0 else np.zeros(())
+                d = d / self._denom if self._denom != 0 else np.zeros(())
             d = np.broadcast_to(d, self._lshape)
         with np.errstate(under="ignore"):
             return np.asarray(self._backward(d)).astype(self._dtype)
@@ -345,8 +347,10 @@ class NLLLoss(Loss):
     Input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)``; target class indices of the input's
     shape without the class dim.  :math:`\ell_i = -w_{t_i}\, x_{i, t_i}`; targets equal to
     ``ignore_index`` contribute 0; ``"mean"`` divides by :math:`\sum_i w_{t_i}` over the
-    non-ignored targets (torch's weighted mean).  When every target is ignored the mean
-    is 0 with zero gradient (torch returns NaN).
+    non-ignored targets (torch's weighted mean), negative weights included.  When every
+    target is ignored the mean is 0 with zero gradient (torch returns NaN); when targets
+    remain but their weights sum to exactly 0 the mean is undefined -- torch returns nan
+    or +-inf, this raises :class:`ValueError` (``"sum"`` and ``"none"`` are unaffected).
 
     >>> import numpy as np
     >>> float(NLLLoss().forward(np.log(np.array([[0.5, 0.5], [0.9, 0.1]])), np.array([0, 0])))
@@ -371,6 +375,11 @@ class NLLLoss(Loss):
         idx, valid = _class_targets(target if not self._unbatched else np.asarray(target)[None], xb, self.ignore_index, who)
         w = self._class_weight(xb.shape[1], who)
         wt = np.where(valid, w[idx], 0.0)  # weight of each target, 0 where ignored
+        if self.reduction == "mean" and valid.any() and np.sum(wt) == 0:
+            # torch divides by this sum and returns nan or +-inf; refusing names the cause
+            raise ValueError(f"{who}: the class weights of the {int(np.count_nonzero(valid))} non-ignored "
+                             f"targets sum to 0, so the weighted mean (reduction='mean') is undefined "
+                             f"(torch returns nan or inf); use reduction='sum' or 'none', or other weights")
         self._idx, self._valid, self._wt, self._shape = idx, valid, wt, xb.shape
         return xb, idx, valid, w, wt
 
