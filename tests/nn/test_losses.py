@@ -4,6 +4,7 @@ ignore_index/label_smoothing together; exact +-inf logits; bad targets."""
 from __future__ import annotations
 
 import itertools
+import re
 import zlib
 
 import numpy as np
@@ -353,3 +354,27 @@ def test_selected_weights_summing_to_zero_refuse_the_mean(make) -> None:
         ref = _ref(lambda xt: fn(xt, torch.tensor(t), weight=w, ignore_index=crit.ignore_index,
                                  reduction=reduction, **kw), x, d)
         _check(_run(crit, x, t, d), ref)
+
+
+# ------------------------------------------------------------------ labels of any integer dtype
+@pytest.mark.parametrize("t, shown", [
+    (np.array([0, 2**63], dtype=np.uint64), "9223372036854775808"),
+    (np.array([0, 2**64 - 1], dtype=np.uint64), "18446744073709551615"),
+    (np.array([0, 200], dtype=np.uint8), "200"),
+    (np.array([0, -128], dtype=np.int8), "-128"),
+    (np.array([0.0, 1e30]), "1e+30"),
+    (np.array([0.0, -np.inf]), "-inf"),
+])
+def test_out_of_range_labels_are_reported_as_given(t, shown) -> None:
+    for crit in (nn.CrossEntropyLoss(), nn.NLLLoss()):
+        with pytest.raises(ValueError, match=rf"target class {re.escape(shown)} at position \(1,\) is out of range"):
+            crit.forward(np.zeros((2, 3)), t)
+
+
+def test_labels_of_every_integer_dtype_give_the_same_loss() -> None:
+    x = np.random.default_rng(3).normal(size=(4, 3))
+    want = float(nn.CrossEntropyLoss().forward(x, np.array([0, 2, 1, 2])))
+    for dt in (np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64):
+        assert float(nn.CrossEntropyLoss().forward(x, np.array([0, 2, 1, 2], dtype=dt))) == want
+    assert float(nn.CrossEntropyLoss(ignore_index=255).forward(x, np.array([0, 255, 1, 2], dtype=np.uint8))) == \
+        float(nn.CrossEntropyLoss().forward(x, np.array([0, -100, 1, 2])))

@@ -321,18 +321,21 @@ def _class_targets(target: Any, x: np.ndarray, ignore_index: int, who: str) -> t
         if frac.any():
             p = _pos(frac)
             raise ValueError(f"{who}: target {float(t[p])!r} at position {p} is not a class index (integer)")
-        t = t.astype(np.int64)
     elif t.dtype.kind not in "iu":
         raise TypeError(f"{who}: target has dtype {t.dtype}; expected integer class indices")
-    t = t.astype(np.int64, copy=False)
+    # compared in the target's own dtype (NumPy compares with Python ints exactly), cast
+    # only once every kept label is known to lie in [0, C): a uint64 2**63 or a float 1e30
+    # is reported as itself, never wrapped by the cast
     valid = t != ignore_index
     C = x.shape[1]
     bad = valid & ((t < 0) | (t >= C))
     if bad.any():
         p = _pos(bad)
-        raise ValueError(f"{who}: target class {int(t[p])} at position {p} is out of range [0, {C}) "
+        v = t[p]
+        shown = int(v) if t.dtype.kind in "iu" or abs(v) < 2.0**63 else float(v)
+        raise ValueError(f"{who}: target class {shown} at position {p} is out of range [0, {C}) "
                          f"(ignore_index={ignore_index})")
-    return np.where(valid, t, 0), valid
+    return np.where(valid, t, 0).astype(np.int64, copy=False), valid
 
 
 def _batched(x: np.ndarray, who: str) -> tuple[np.ndarray, bool]:
