@@ -378,3 +378,47 @@ def test_labels_of_every_integer_dtype_give_the_same_loss() -> None:
         assert float(nn.CrossEntropyLoss().forward(x, np.array([0, 2, 1, 2], dtype=dt))) == want
     assert float(nn.CrossEntropyLoss(ignore_index=255).forward(x, np.array([0, 255, 1, 2], dtype=np.uint8))) == \
         float(nn.CrossEntropyLoss().forward(x, np.array([0, -100, 1, 2])))
+
+
+# ------------------------------------------------------------------ losses beyond the float range
+BIG = 1e308
+HUGE_CASES = {
+    "ce": (lambda r: nn.CrossEntropyLoss(reduction=r), lambda r: lambda a, b: F.cross_entropy(a, b, reduction=r),
+           np.array([[BIG, -BIG, 0.0], [BIG, BIG, BIG], [-BIG, BIG, 5.0]]), np.array([1, 0, 2])),
+    "ce-prob": (lambda r: nn.CrossEntropyLoss(reduction=r), lambda r: lambda a, b: F.cross_entropy(a, b, reduction=r),
+                np.array([[BIG, -BIG, 0.0], [BIG, BIG, BIG]]), np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])),
+    "bce-logits": (lambda r: nn.BCEWithLogitsLoss(reduction=r),
+                   lambda r: lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction=r),
+                   np.array([BIG, -BIG, BIG, -BIG, BIG]), np.array([0.0, 1.0, 0.5, 0.5, 1.0])),
+    "bce-logits-pos": (lambda r: nn.BCEWithLogitsLoss(reduction=r, pos_weight=[2.0]),
+                       lambda r: lambda a, b: F.binary_cross_entropy_with_logits(
+                           a, b, reduction=r, pos_weight=torch.tensor(np.array([2.0]))),
+                       np.array([[BIG], [-BIG], [BIG], [-BIG]]), np.array([[0.0], [1.0], [0.5], [0.5]])),
+    "mse": (lambda r: nn.MSELoss(reduction=r), lambda r: lambda a, b: F.mse_loss(a, b, reduction=r),
+            np.array([1e200, -1e200, 1e200, 1e154]), np.array([0.0, 0.0, -1e200, 0.0])),
+}
+
+
+@pytest.mark.parametrize("case,reduction", list(itertools.product(HUGE_CASES, REDUCTIONS)))
+def test_losses_beyond_the_float_range_are_torchs_inf_without_a_warning(case, reduction) -> None:
+    make, ref_fn, x, t = HUGE_CASES[case]
+    d = np.ones(x.shape[:1] if case.startswith("ce") else x.shape) if reduction == "none" else np.array(1.0)
+    with np.errstate(all="raise", under="ignore"):
+        ours = _run(make(reduction), x, t, d)
+    ref = _ref(lambda xt: ref_fn(reduction)(xt, torch.tensor(t)), x, d)
+    assert reduction == "none" or np.isinf(ref[0])  # the true sum overflows
+    _check(ours, ref)
+
+
+def test_mse_beyond_float32_range_and_gradient_of_a_small_dloss() -> None:
+    with np.errstate(all="raise", under="ignore"):
+        crit = nn.MSELoss(reduction="none")
+        loss = crit.forward(np.array([1e30, -3.0], dtype=np.float32), np.zeros(2))
+        dx = crit.backward()
+        assert loss.dtype == np.float32 and dx.dtype == np.float32
+        np.testing.assert_array_equal(loss, np.array([np.inf, 9.0], dtype=np.float32))  # torch float32 too
+        np.testing.assert_array_equal(dx, np.array([2e30, -6.0], dtype=np.float32))
+        crit = nn.MSELoss(reduction="sum")
+        crit.forward(np.array([BIG, -BIG]), np.zeros(2))
+        # the true 2 * diff * dloss (torch overflows 2 * diff first and gives +-inf)
+        np.testing.assert_array_equal(crit.backward(1e-300), np.array([2e8, -2e8]))

@@ -6,7 +6,8 @@ gradient with respect to ``input`` of the reduced loss times ``dloss`` (an array
 loss's shape for ``"none"``, default ones).  Targets are validated: a shape mismatch, a
 NaN, a class index out of range or a probability outside [0, 1] raises
 :class:`ValueError` naming the problem and the first offending position.  The caller's
-arrays are never modified.
+arrays are never modified.  A loss beyond the float range (1e308 logits, 1e200 inputs to
+:class:`MSELoss`) is ``inf``, as torch gives, without a RuntimeWarning.
 
 Every activation formula comes from the core (``log_sigmoid``, ``sigmoid``,
 ``log_softmax`` and its ``vjp``); nothing is re-derived here.
@@ -42,11 +43,15 @@ _BCE_KERNEL = _kernels.get("bce_with_logits")  # fused (loss, dloss/dx) of the c
 _BCE_EPS = float(np.float32(1e-12))  # torch's floor on x(1-x) in the BCE gradient (a float32 constant there)
 
 
+def _overflow_is_inf() -> np.errstate:
+    """A loss beyond the float range (1e308 logits, 1e200 squared) is +-inf, the rounded value
+    torch gives too: overflow and underflow are results, not warnings; invalid still warns."""
+    return np.errstate(over="ignore", under="ignore")
+
+
 def _pos(mask: np.ndarray) -> tuple[int, ...]:
     """Index of the first True of ``mask`` (C order) as a tuple of ints."""
     return tuple(int(i) for i in np.unravel_index(int(np.argmax(mask)), mask.shape))
-
-
 
 
 def _as_prob_target(t: Any, shape: tuple[int, ...], who: str) -> np.ndarray:
@@ -101,16 +106,16 @@ class Loss(Module):
         """Loss of ``input`` against ``target`` (0-d array, or per element for ``"none"``)."""
         x = float_input(input, type(self).__name__)
         self._dtype = x.dtype
-        with np.errstate(under="ignore"):
+        with _overflow_is_inf():
             per, denom = self._forward(x.astype(np.float64, copy=False), target)
-        self._denom, self._lshape = float(denom), per.shape
-        if self.reduction == "none":
-            out = per
-        elif self.reduction == "sum":
-            out = np.sum(per)
-        else:
-            out = np.sum(per) / denom if denom != 0 else np.zeros(())
-        return np.asarray(out).astype(self._dtype)
+            self._denom, self._lshape = float(denom), per.shape
+            if self.reduction == "none":
+                out = per
+            elif self.reduction == "sum":
+                out = np.sum(per)
+            else:
+                out = np.sum(per) / denom if denom != 0 else np.zeros(())
+            return np.asarray(out).astype(self._dtype)
 
     def backward(self, dloss: Any = None) -> np.ndarray:
         """Gradient w.r.t. ``input`` of the (reduced) loss, scaled by ``dloss``."""
@@ -125,9 +130,10 @@ class Loss(Module):
                 raise ValueError(f"{type(self).__name__}.backward: dloss must be a scalar for reduction={self.reduction!r}, got shape {d.shape}")
             d = d.reshape(())
             if self.reduction == "mean":
-                d = d / self._denom if self._denom != 0 else np.zeros(())
+                with _overflow_is_inf():
+                    d = d / self._denom if self._denom != 0 else np.zeros(())
             d = np.broadcast_to(d, self._lshape)
-        with np.errstate(under="ignore"):
+        with _overflow_is_inf():
             return np.asarray(self._backward(d)).astype(self._dtype)
 
     # -- private fast path for training loops that call the loss many times on one target ----
@@ -171,7 +177,7 @@ class MSELoss(Loss):
         return self._diff**2, x.size
 
     def _backward(self, dl):
-        return 2.0 * self._diff * dl
+        return self._diff * (2.0 * dl)  # 2 * dl first: exact, and no overflow of 2 * diff when dl is small
 
 
 def _check_weight(w: Any, shape: tuple[int, ...], who: str, what: str = "weight") -> np.ndarray | None:
@@ -323,9 +329,8 @@ def _class_targets(target: Any, x: np.ndarray, ignore_index: int, who: str) -> t
             raise ValueError(f"{who}: target {float(t[p])!r} at position {p} is not a class index (integer)")
     elif t.dtype.kind not in "iu":
         raise TypeError(f"{who}: target has dtype {t.dtype}; expected integer class indices")
-    # compared in the target's own dtype (NumPy compares with Python ints exactly), cast
-    # only once every kept label is known to lie in [0, C): a uint64 2**63 or a float 1e30
-    # is reported as itself, never wrapped by the cast
+    # checked in the target's own dtype (exact against Python ints), cast once in [0, C):
+    # a uint64 2**63 or a float 1e30 is reported as itself, never wrapped by the cast
     valid = t != ignore_index
     C = x.shape[1]
     bad = valid & ((t < 0) | (t >= C))
@@ -378,8 +383,7 @@ class NLLLoss(Loss):
         idx, valid = _class_targets(target if not self._unbatched else np.asarray(target)[None], xb, self.ignore_index, who)
         w = self._class_weight(xb.shape[1], who)
         wt = np.where(valid, w[idx], 0.0)  # weight of each target, 0 where ignored
-        if self.reduction == "mean" and valid.any() and np.sum(wt) == 0:
-            # torch divides by this sum and returns nan or +-inf; refusing names the cause
+        if self.reduction == "mean" and valid.any() and np.sum(wt) == 0:  # torch: nan or +-inf
             raise ValueError(f"{who}: the class weights of the {int(np.count_nonzero(valid))} non-ignored "
                              f"targets sum to 0, so the weighted mean (reduction='mean') is undefined "
                              f"(torch returns nan or inf); use reduction='sum' or 'none', or other weights")
@@ -487,9 +491,10 @@ class CrossEntropyLoss(NLLLoss):
         if fast is None or x.dtype != np.float64 or x.size != fast[1].size:
             return super()._value_and_grad(x, dloss)
         pos, neg_onehot, denom = fast
-        logp = log_softmax(x, axis=1)
-        loss = -float(np.sum(logp.ravel()[pos])) / denom * dloss
-        return loss, log_softmax.vjp(x, neg_onehot * (dloss / denom), axis=1, y=logp)
+        with _overflow_is_inf():
+            logp = log_softmax(x, axis=1)
+            loss = -float(np.sum(logp.ravel()[pos])) / denom * dloss
+            return loss, log_softmax.vjp(x, neg_onehot * (dloss / denom), axis=1, y=logp)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", label_smoothing={self.label_smoothing}"
