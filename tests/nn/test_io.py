@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -113,3 +115,62 @@ def test_mismatched_and_tampered_files_are_refused(tmp_path) -> None:
     nn.load(good, target)
     _assert_same(net, target)
     assert zipfile.is_zipfile(good)
+
+
+def _crafted(path, entries: dict, headers: dict) -> None:
+    """An npz of real ``entries`` plus members that are nothing but a ``.npy`` header
+    declaring ``headers[key] = (shape, dtype)`` -- a few hundred bytes in all."""
+    with zipfile.ZipFile(path, "w") as zf:
+        for key, value in entries.items():
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.asanyarray(value), allow_pickle=False)
+            zf.writestr(key + ".npy", buf.getvalue())
+        for key, (shape, dtype) in headers.items():
+            buf = io.BytesIO()
+            np.lib.format.write_array_header_1_0(
+                buf, {"descr": dtype, "fortran_order": False, "shape": shape})
+            zf.writestr(key + ".npy", buf.getvalue())
+
+
+_META = {"__format__": np.array("actlab-nn-checkpoint-v1"), "__module__": np.array("Linear"),
+         "__checksum__": np.array("0" * 64), "param/weight": np.zeros((2, 3)), "param/bias": np.zeros(2)}
+
+
+@pytest.mark.parametrize("headers, match", [
+    ({"param/weight": ((2**33,), "<f8")},
+     r"parameter 'weight' has shape \(8589934592,\) in the file, \(2, 3\) in the module"),
+    ({"param/bias": ((2**31, 2**31), "<f8")},
+     r"parameter 'bias' has shape \(2147483648, 2147483648\) in the file, \(2,\) in the module"),
+    ({"optim/state/weight/m": ((2**33,), "<f8")},
+     r"entry 'optim/state/weight/m' declares float64 of shape \(8589934592,\); expected numbers of shape \(\) or \(2, 3\)"),
+    ({"optim/hyper/lr": ((2**33,), "<f8")},
+     r"entry 'optim/hyper/lr' declares float64 of shape \(8589934592,\); expected at most 16 numbers"),
+    ({"junk": ((2**33,), "<f8")},
+     r"has an unexpected entry 'junk' \(8589934592,\)"),
+    ({"optim/type": ((), "<U100000000")},
+     r"entry 'optim/type' missing or malformed"),
+])
+def test_declared_shapes_are_checked_before_any_data_is_read(tmp_path, headers, match) -> None:
+    # a crafted file of a few hundred bytes declaring 64 GiB: refused from its headers,
+    # without allocating (load used to read every entry first, ending in MemoryError)
+    path = tmp_path / "crafted.npz"
+    _crafted(path, {k: v for k, v in _META.items() if k not in headers}, headers)  # the rest real
+    assert path.stat().st_size < 2000
+    target = nn.Linear(3, 2, rng=np.random.default_rng(0))
+    tracemalloc.start()
+    try:
+        _refused(path, target, match)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20
+
+
+def test_huge_marker_entry_and_missing_data_are_refused(tmp_path) -> None:
+    target = nn.Linear(3, 2, rng=np.random.default_rng(0))
+    path = tmp_path / "marker.npz"
+    _crafted(path, {k: v for k, v in _META.items() if k != "__module__"}, {"__module__": ((), "<U100000000")})
+    _refused(path, target, r"entry '__module__' missing or malformed")
+    # a header that fits the module but no data behind it
+    _crafted(path, {k: v for k, v in _META.items() if k != "param/bias"}, {"param/bias": ((2,), "<f8")})
+    _refused(path, target, r"is not a readable actlab checkpoint \(.*array data")

@@ -6,7 +6,9 @@ class name and a SHA-256 checksum over every entry's name, dtype, shape and byte
 :func:`load` verifies all of it -- readable archive, marker, checksum, class, the exact
 set of parameter names, shapes, dtypes, finite values, the optimizer's type and state --
 *before* touching anything, so a mismatched or tampered file raises :class:`ValueError`
-and leaves the module (and optimizer) unchanged.  Parameters are copied in place, so
+and leaves the module (and optimizer) unchanged.  Each entry's shape and dtype are read
+from its ``.npy`` header and checked against the module (and optimizer) before any data
+is read, so a crafted header declaring a huge array is refused without allocating it.  Parameters are copied in place, so
 optimizers holding references stay valid.
 
 >>> import os, tempfile
@@ -32,6 +34,7 @@ import zipfile
 from typing import Any
 
 import numpy as np
+from numpy.lib import format as npy_format
 
 from .module import Module
 from .optim import Optimizer
@@ -93,30 +96,106 @@ def save(path: str | os.PathLike, module: Module, optimizer: Optimizer | None = 
         raise
 
 
-def _read(path: str) -> dict[str, np.ndarray]:
-    # the file handle is ours, so it is closed even when numpy fails to parse the archive
-    with open(path, "rb") as fh:
+_Decl = tuple[tuple[int, ...], np.dtype]  # an entry's shape and dtype, as its .npy header declares them
+_META = ("__format__", "__module__", "__checksum__")
+_MAX_CHARS = 1024  # the longest string entry accepted (a class name, the marker, a hex digest)
+_MAX_HYPER = 16    # elements of one optimizer hyperparameter (lr, betas, ...) at most
+
+
+class _Archive:
+    """An open checkpoint: the entries' declared shapes and dtypes from their ``.npy``
+    headers (read without touching the data), and the data of the entries asked for."""
+
+    def __init__(self, fh: Any, path: str) -> None:
+        self.path = path
+        self._zip = self._guard(zipfile.ZipFile, fh)
+        self.declared: dict[str, _Decl] = {}
+        self._members: dict[str, zipfile.ZipInfo] = {}
+        for info in self._zip.infolist():
+            key = info.filename[:-4] if info.filename.endswith(".npy") else None
+            if key is None:
+                self._fail(f"member {info.filename!r} is not an .npy array")
+            self._members[key] = info
+            self.declared[key] = self._guard(self._header, info)
+
+    def _fail(self, why: str) -> None:
+        raise ValueError(f"load: {self.path!r} is not a readable actlab checkpoint ({why})")
+
+    def _guard(self, fn: Any, *args: Any) -> Any:
         try:
-            z = np.load(fh, allow_pickle=False)
-            if not hasattr(z, "files"):
-                raise ValueError("not an .npz archive")
-            with z:
-                return {k: z[k] for k in z.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as e:
-            raise ValueError(f"load: {path!r} is not a readable actlab checkpoint ({e})") from None
+            return fn(*args)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError) as e:
+            self._fail(str(e))
+
+    def _header(self, info: zipfile.ZipInfo) -> _Decl:
+        with self._zip.open(info) as f:
+            version = npy_format.read_magic(f)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError(f"entry {info.filename!r} has .npy format version {version}")
+            read = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
+            shape, _, dtype = read(f)
+        if dtype.hasobject:
+            raise ValueError(f"entry {info.filename[:-4]!r} holds Python objects, which need pickle")
+        return tuple(shape), dtype
+
+    def read(self, keys: Any) -> dict[str, np.ndarray]:
+        """The data of ``keys`` (each declared size already checked by the caller)."""
+        def one(key: str) -> np.ndarray:
+            with self._zip.open(self._members[key]) as f:
+                return npy_format.read_array(f, allow_pickle=False)
+        return {k: self._guard(one, k) for k in keys}
+
+    def close(self) -> None:
+        self._zip.close()
 
 
-def _str(entries: dict[str, np.ndarray], key: str, path: str) -> str:
-    a = entries.get(key)
-    if a is None or a.dtype.kind != "U" or a.shape != ():
-        raise ValueError(f"load: {path!r} is not an actlab checkpoint (entry {key!r} missing or malformed)")
-    return str(a)
+def _check_string(arc: _Archive, key: str) -> None:
+    decl = arc.declared.get(key)
+    if decl is None or decl[0] != () or decl[1].kind != "U" or decl[1].itemsize > 4 * _MAX_CHARS:
+        raise ValueError(f"load: {arc.path!r} is not an actlab checkpoint (entry {key!r} missing or malformed)")
+
+
+def _check_declared(arc: _Archive, own: dict[str, np.ndarray], optimizer: Optimizer | None) -> None:
+    """Every entry's declared shape and dtype against what the module (and optimizer) can
+    take, before any of their data is read: a crafted header cannot make load allocate more
+    than the module holds."""
+    saved = {k[len("param/"):]: d for k, d in arc.declared.items() if k.startswith("param/")}
+    missing, extra = sorted(set(own) - set(saved)), sorted(set(saved) - set(own))
+    if missing or extra:
+        raise ValueError(f"load: parameter names do not match the module: missing {missing}, unexpected {extra}")
+    for name, p in own.items():
+        shape, dtype = saved[name]
+        if shape != p.shape:
+            raise ValueError(f"load: parameter {name!r} has shape {shape} in the file, {p.shape} in the module")
+        if dtype != p.dtype:
+            raise ValueError(f"load: parameter {name!r} has dtype {dtype} in the file, {p.dtype} in the module")
+    shapes = {n: p.shape for n, p, _ in (optimizer._params() if optimizer is not None else ())} or \
+        {n: p.shape for n, p in own.items()}
+    for key, (shape, dtype) in arc.declared.items():
+        if key in _META or key.startswith("param/"):
+            continue
+        if key == "optim/type":
+            _check_string(arc, key)
+        elif key.startswith("optim/hyper/"):
+            if int(np.prod(shape)) > _MAX_HYPER or dtype.kind not in "biuf":
+                raise ValueError(f"load: entry {key!r} declares {dtype} of shape {shape}; "
+                                 f"expected at most {_MAX_HYPER} numbers")
+        elif key.startswith("optim/state/"):
+            name = key[len("optim/state/"):].rpartition("/")[0]
+            if name not in shapes:
+                raise ValueError(f"load: entry {key!r} is state for parameter {name!r}, which the "
+                                 f"{'optimizer' if optimizer is not None else 'module'} does not have")
+            if shape not in ((), shapes[name]) or dtype.kind not in "biuf":
+                raise ValueError(f"load: entry {key!r} declares {dtype} of shape {shape}; "
+                                 f"expected numbers of shape () or {shapes[name]}")
+        else:
+            raise ValueError(f"load: {arc.path!r} has an unexpected entry {key!r} {shape}")
 
 
 def _optim_state(entries: dict[str, np.ndarray], path: str) -> dict[str, Any]:
     if "optim/type" not in entries:
         raise ValueError(f"load: {path!r} holds no optimizer state, but an optimizer was given")
-    sd: dict[str, Any] = {"type": _str(entries, "optim/type", path), "hyper": {}, "state": {}}
+    sd: dict[str, Any] = {"type": str(entries["optim/type"]), "hyper": {}, "state": {}}
     for key, a in entries.items():
         if key.startswith("optim/hyper/"):
             v = a.tolist()
@@ -142,28 +221,29 @@ def load(path: str | os.PathLike, module: Module, optimizer: Optimizer | None = 
     if not isinstance(module, Module):
         raise TypeError(f"load: expected a Module, got {type(module).__name__}")
     path = os.fspath(path)
-    entries = _read(path)
-    if _str(entries, "__format__", path) != _MARK:
-        raise ValueError(f"load: {path!r} has an unknown format marker {str(entries['__format__'])!r}")
-    if _str(entries, "__checksum__", path) != _digest(entries):
-        raise ValueError(f"load: {path!r} failed its checksum -- the file was modified or corrupted")
-    saved_cls = _str(entries, "__module__", path)
-    if saved_cls != type(module).__name__:
-        raise ValueError(f"load: {path!r} was saved from a {saved_cls}, not a {type(module).__name__}")
     own = {name: p for name, p, _ in module.parameters()}
-    saved = {k[len("param/"):]: v for k, v in entries.items() if k.startswith("param/")}
-    missing, extra = sorted(set(own) - set(saved)), sorted(set(saved) - set(own))
-    if missing or extra:
-        raise ValueError(f"load: parameter names do not match the module: missing {missing}, unexpected {extra}")
-    for name, p in own.items():
-        v = saved[name]
-        if v.shape != p.shape:
-            raise ValueError(f"load: parameter {name!r} has shape {v.shape} in the file, {p.shape} in the module")
-        if v.dtype != p.dtype:
-            raise ValueError(f"load: parameter {name!r} has dtype {v.dtype} in the file, {p.dtype} in the module")
-        if not np.all(np.isfinite(v)):
+    # the file handle is ours, so it is closed even when the archive fails to parse
+    with open(path, "rb") as fh:
+        arc = _Archive(fh, path)
+        try:
+            for key in _META:
+                _check_string(arc, key)
+            meta = arc.read(_META)
+            if str(meta["__format__"]) != _MARK:
+                raise ValueError(f"load: {path!r} has an unknown format marker {str(meta['__format__'])!r}")
+            saved_cls = str(meta["__module__"])
+            if saved_cls != type(module).__name__:
+                raise ValueError(f"load: {path!r} was saved from a {saved_cls}, not a {type(module).__name__}")
+            _check_declared(arc, own, optimizer)
+            entries = arc.read(arc.declared)
+        finally:
+            arc.close()
+    if str(entries["__checksum__"]) != _digest(entries):
+        raise ValueError(f"load: {path!r} failed its checksum -- the file was modified or corrupted")
+    for name in own:
+        if not np.all(np.isfinite(entries[f"param/{name}"])):
             raise ValueError(f"load: parameter {name!r} holds non-finite values")
     if optimizer is not None:
         optimizer.load_state_dict(_optim_state(entries, path))  # validates first; raises before changing anything
     for name, p in own.items():
-        p[...] = saved[name]
+        p[...] = entries[f"param/{name}"]
