@@ -1,8 +1,12 @@
-"""mpmath reference implementations (>= 160 bits) of every elementwise activation.
+"""mpmath reference implementations (>= 200 bits) of every elementwise activation and logit.
 
-Written from the mathematical definitions, independently of actlab's NumPy formulas:
-value, first and second derivative, evaluated in plain high-precision arithmetic where
-cancellation and overflow do not matter.  Used by the ULP sweeps of the core and kernels.
+Written from the mathematical definitions, independently of actlab's NumPy formulas and
+without any cutoff, clamp or library convention: softplus is log(1 + e^x) everywhere (no
+threshold), Phi is the regularised incomplete gamma function for every argument.  At the
+kinks of the piecewise-linear functions the derivative does not exist: the reference is NaN
+there and the sweeps skip those points (the documented one-sided values are tested apart).
+
+May import: mpmath, NumPy, :mod:`actlab.testing`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ mp.mp.prec = 200
 
 SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
 SELU_SCALE = mp.mpf("1.0507009873554804934193349852946")
+LEAKY_SLOPE = mp.mpf(0.01)  # the float64 default slope 0.01, as the kernels receive it
 
 
 def _sig(x):
@@ -23,17 +28,21 @@ def _sig(x):
 
 
 def _sp(x):
-    return mp.log1p(mp.exp(x)) if mp.re(x) < 0 else x + mp.log1p(mp.exp(-x))
+    return mp.log1p(mp.exp(x))
 
 
 def _phi(x):
     return mp.exp(-x * x / 2) / mp.sqrt(2 * mp.pi)
 
 
+def _Q(u):
+    """Upper tail 1 - Phi(u) = Gamma(1/2, u^2/2) / (2 Gamma(1/2)) for u >= 0 (mpmath's erfc
+    fails beyond |u| ~ 1e150; the incomplete gamma function has no such limit)."""
+    return mp.gammainc(mp.mpf(1) / 2, u * u / 2, mp.inf, regularized=True) / 2
+
+
 def _Phi(x):
-    if abs(x) > 1e4:  # erfc of such arguments is 0 or 2 far below any float
-        return mp.mpf(0) if x < 0 else mp.mpf(1)
-    return mp.erfc(-x / mp.sqrt(2)) / 2
+    return _Q(-x) if x < 0 else 1 - _Q(x)
 
 
 def _mish_t(x):
@@ -67,15 +76,18 @@ def _gt2(x):
     return 2 * s1 * du + x * (s2 * du * du + s1 * ddu)
 
 
-# name -> (f, f', f'') on mpf; only the smooth functions (the ULP sweeps cover these)
+def _pieces(x, kinks, values):
+    """The piece of a piecewise-linear function that holds x; NaN at a kink (order >= 1)."""
+    if x in kinks:
+        return mp.nan
+    return values(x)
+
+
+# name -> (f, f', f'') on mpf; the smooth functions
 REF = {
     "sigmoid": (_sig, lambda x: _sig(x) * _sig(-x), lambda x: _sig(x) * _sig(-x) * (_sig(-x) - _sig(x))),
     "log_sigmoid": (lambda x: -_sp(-x), lambda x: _sig(-x), lambda x: -_sig(x) * _sig(-x)),
-    "softplus": (
-        lambda x: x if x > 20 else _sp(x),
-        lambda x: mp.mpf(1) if x > 20 else _sig(x),
-        lambda x: mp.mpf(0) if x > 20 else _sig(x) * _sig(-x),
-    ),
+    "softplus": (_sp, _sig, lambda x: _sig(x) * _sig(-x)),
     "tanh": (mp.tanh, lambda x: mp.sech(x) ** 2, lambda x: -2 * mp.tanh(x) * mp.sech(x) ** 2),
     "silu": (
         lambda x: x * _sig(x),
@@ -91,30 +103,60 @@ REF = {
     "gelu_tanh": (_gt, _gt1, _gt2),
     "elu": (
         lambda x: x if x > 0 else mp.expm1(x),
-        lambda x: mp.mpf(1) if x > 0 else mp.exp(x),
-        lambda x: mp.mpf(0) if x > 0 else mp.exp(x),
+        lambda x: _pieces(x, (0,), lambda t: mp.mpf(1) if t > 0 else mp.exp(t)),
+        lambda x: _pieces(x, (0,), lambda t: mp.mpf(0) if t > 0 else mp.exp(t)),
     ),
     "selu": (
         lambda x: SELU_SCALE * (x if x > 0 else SELU_ALPHA * mp.expm1(x)),
-        lambda x: SELU_SCALE * (1 if x > 0 else SELU_ALPHA * mp.exp(x)),
-        lambda x: SELU_SCALE * (0 if x > 0 else SELU_ALPHA * mp.exp(x)),
+        lambda x: _pieces(x, (0,), lambda t: SELU_SCALE * (1 if t > 0 else SELU_ALPHA * mp.exp(t))),
+        lambda x: _pieces(x, (0,), lambda t: SELU_SCALE * (0 if t > 0 else SELU_ALPHA * mp.exp(t))),
     ),
 }
 
+# the piecewise-linear (and piecewise-quadratic) functions: values exact, derivatives NaN at kinks
+PIECEWISE = {
+    "relu": (lambda x: max(x, 0), lambda x: _pieces(x, (0,), lambda t: mp.mpf(t > 0))),
+    "leaky_relu": (
+        lambda x: x if x > 0 else LEAKY_SLOPE * x,
+        lambda x: _pieces(x, (0,), lambda t: mp.mpf(1) if t > 0 else LEAKY_SLOPE),
+    ),
+    "relu6": (lambda x: min(max(x, 0), 6), lambda x: _pieces(x, (0, 6), lambda t: mp.mpf(0 < t < 6))),
+    "hard_sigmoid": (
+        lambda x: min(max(x + 3, 0), 6) / 6,
+        lambda x: _pieces(x, (-3, 3), lambda t: mp.mpf(1) / 6 if -3 < t < 3 else mp.mpf(0)),
+    ),
+    "hard_swish": (
+        lambda x: x * min(max(x + 3, 0), 6) / 6,
+        lambda x: _pieces(x, (-3, 3), lambda t: mp.mpf(0) if t < -3 else (1 if t > 3 else (2 * t + 3) / 6)),
+    ),
+}
 
-def reference(name: str, order: int, xs: np.ndarray) -> np.ndarray:
-    """High-precision reference of derivative ``order`` (0, 1, 2) at float64 points ``xs``,
-    returned as a list of mpf (so the caller can round to any dtype)."""
-    f = REF[name][order]
+# logit on [0, 1] (NaN outside: no real logarithm)
+LOGIT = (
+    lambda p: mp.log(p / (1 - p)) if 0 < p < 1 else mp.nan,
+    lambda p: 1 / (p * (1 - p)) if 0 < p < 1 else mp.nan,
+    lambda p: (2 * p - 1) / (p * (1 - p)) ** 2 if 0 < p < 1 else mp.nan,
+)
+
+
+def _table(name: str):
+    if name == "logit":
+        return LOGIT
+    return REF[name] if name in REF else PIECEWISE[name]
+
+
+def reference(name: str, order: int, xs: np.ndarray) -> list:
+    """High-precision reference of derivative ``order`` (0, 1, 2) of ``name`` (a key of
+    :data:`REF` or :data:`PIECEWISE`, or ``"logit"``) at float64 points ``xs``, returned as a
+    list of mpf (so the caller can round to any dtype)."""
+    f = _table(name)[order]
     out = []
     for v in np.asarray(xs, dtype=np.float64).ravel():
         # cancellation such as sigma(-x) - sigma(x) at x = 1e-300 needs ~ -log2|x| extra bits
-        extra = 0 if v == 0 or abs(v) >= 1 else int(-np.log2(abs(v)))
+        extra = 0 if v == 0 or not np.isfinite(v) or abs(v) >= 1 else int(-np.log2(abs(v)))
         with mp.workprec(200 + extra):
-            out.append(+f(mp.mpf(float(v))))
+            out.append(+f(mp.mpf(float(v))) if np.isfinite(v) else mp.nan)
     return out
-
-
 def ulp_errors(got: np.ndarray, ref: list, dtype) -> np.ndarray:
     """|got - ref| in ULPs of the dtype at ref (:func:`actlab.testing.ulp_error`); NaN where ref
     is not a normal number of dtype (subnormal or zero results are excluded, as are overflowing

@@ -48,6 +48,8 @@ def test_grad2_vs_mpmath(name):
     xs = np.concatenate([np.linspace(-30, 30, 241), [-700.0, -300.0, 300.0]])
     got = kernel_call(name + "_grad2", xs)
     ref = np.array([float(v) for v in reference(name, 2, xs)])
+    keep = ~np.isnan(ref)  # f'' does not exist at a kink (elu, selu at 0)
+    got, ref, xs = got[keep], ref[keep], xs[keep]
     scale = np.maximum(np.abs(ref), 1e-3 * np.max(np.abs(ref)))
     err = np.abs(got - ref) / (scale * np.finfo(np.float64).eps)
     assert np.max(err) <= 64, f"{name}'': {np.max(err):.1f} at x={xs[np.argmax(err)]}"
