@@ -12,7 +12,7 @@ from actlab._kernels import _ufuncs as U
 UNARY = ["sigmoid", "log_sigmoid", "tanh", "silu", "gelu", "gelu_tanh", "selu", "mish",
          "hard_sigmoid", "hard_swish", "relu", "relu6", "step"]
 PARAM = {"leaky_relu": {"negative_slope": 0.01}, "elu": {"alpha": 1.0},
-         "softplus": {"beta": 1.0, "threshold": 20.0}}
+         "softplus": {"beta": 1.0, "threshold": np.inf}}
 SUFFIX = ("", "_grad", "_grad2")
 ALL_KERNELS = [b + s for b in UNARY + list(PARAM) for s in SUFFIX]
 

@@ -2,6 +2,7 @@
 
 import warnings
 
+import mpmath as mp
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -203,7 +204,7 @@ def test_direct_call_path_equals_the_general_path(name):
 
 def test_parameters_are_keywords_with_torch_defaults():
     assert al.leaky_relu.params == {"negative_slope": 0.01}
-    assert al.softplus.params == {"beta": 1.0, "threshold": 20.0}
+    assert al.softplus.params == {"beta": 1.0, "threshold": None}  # exact: deliberately not torch's 20
     assert al.elu.params == {"alpha": 1.0}
     assert al.gelu.params == {"approximate": "none"}
     np.testing.assert_allclose(al.leaky_relu([-1.0], negative_slope=0.3), [-0.3])
@@ -334,3 +335,22 @@ def test_formulas_take_exactly_the_declared_parameters():
                       grad_formula="", range=(0.0, 1.0), zero_centered=False, max_grad=1.0)
     act = _capped()
     np.testing.assert_array_equal(act._value(np.array([7.0])), [7.0])  # the defaults bound once
+
+
+def test_softplus_is_exact_by_default_and_keeps_torchs_cutoff_on_request():
+    # issue 16: threshold=20 returned x for 20 < x < 33.3 (5.8e5 ULP off in float64)
+    x = np.array([20.40428093652963, 25.0, 33.0, 36.0, 700.0, -30.0])
+    want = np.array([float(mp.log1p(mp.exp(mp.mpf(float(v))))) for v in x])
+    np.testing.assert_array_equal(al.softplus(x), want)
+    np.testing.assert_array_equal(al.softplus(x, threshold=None), want)
+    np.testing.assert_array_equal(al.softplus.grad(x), [float(1 / (1 + mp.exp(-mp.mpf(float(v))))) for v in x])
+    assert float(al.softplus(20.40428093652963)) == 20.404280937905362
+    x32 = x.astype(np.float32)
+    np.testing.assert_array_equal(al.softplus(x32), want.astype(np.float32))
+    # a number: torch's linear cutoff, bit for bit
+    torch = pytest.importorskip("torch")
+    for dt in (np.float64, np.float32):
+        xs = np.linspace(-40, 40, 801).astype(dt)
+        got = al.softplus(xs, threshold=20.0)
+        np.testing.assert_array_equal(got[xs > 20], xs[xs > 20])
+        np.testing.assert_allclose(got, torch.nn.functional.softplus(torch.from_numpy(xs)).numpy(), rtol=2e-7)

@@ -206,3 +206,12 @@ def test_layer_caches_the_output_when_the_core_vjp_uses_it(from_output: bool) ->
         np.testing.assert_array_equal(seen[0], [2.0, -6.0])
     else:
         assert seen == [None]
+
+
+def test_softplus_layer_is_exact_by_default_torchs_cutoff_with_threshold():
+    x = np.array([[20.5, 25.0, -3.0, 0.0]])
+    exact = np.logaddexp(0.0, x)
+    np.testing.assert_allclose(nn.Softplus()(x), exact, rtol=1e-15)
+    assert nn.Softplus()(x)[0, 0] != 20.5  # torch's default cutoff would give 20.5
+    tx = torch.from_numpy(x)
+    np.testing.assert_array_equal(nn.Softplus(threshold=20.0)(x), torch.nn.Softplus()(tx).numpy())

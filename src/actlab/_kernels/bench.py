@@ -96,7 +96,7 @@ def _torch_ops(torch):
 
 KERNELS = ("sigmoid", "tanh", "silu", "softplus", "sigmoid_grad", "tanh_grad", "silu_grad",
            "softplus_grad")
-EXTRA = {"softplus": (1.0, 20.0), "softplus_grad": (1.0, 20.0)}  # beta, threshold
+EXTRA = {"softplus": (1.0, np.inf), "softplus_grad": (1.0, np.inf)}  # beta, no cutoff (the default)
 
 
 def _libraries() -> tuple[Any, Any]:

@@ -170,6 +170,10 @@ class Activation(_Described):
         to the kernel as an extra argument, in the order of ``params``.
     validate : callable, optional
         ``validate(**params)`` raises for values the formulas do not accept.
+    kernel_args : callable, optional
+        ``kernel_args(*values)`` maps the kernel parameters (in the order of ``params``) to the
+        kernel's extra inputs, where a parameter value means something the kernel spells
+        otherwise (softplus: ``threshold=None``, no cutoff, is the kernel's ``inf``).
     **meta
         ``doc``, ``range``, ``zero_centered``, ``max_grad``, ``formula``, ``grad_formula``,
         ``smooth``, ``saturating`` (see :class:`_Described`).
@@ -188,6 +192,7 @@ class Activation(_Described):
         smooth: bool = True,
         saturating: bool = False,
         validate: Callable[..., None] | None = None,
+        kernel_args: Callable[..., tuple] | None = None,
         **meta: Any,
     ) -> None:
         params = dict(params or {})
@@ -198,6 +203,7 @@ class Activation(_Described):
         self._value, self._grad, self._grad2 = (
             functools.partial(fn, **params) if params else fn for fn in (value, grad, grad2))
         self._validate = validate
+        self._kernel_args = kernel_args
         self._kernel = kernel
         self._kernel_variants = tuple(dict(kernel_variants or {}).items())
         selecting = {param for (param, _), _ in self._kernel_variants}
@@ -259,6 +265,8 @@ class Activation(_Described):
         uf = self._ufunc_for(which, p) if kernel else None
         if uf is not None and out_dt != np.float16:
             extra = [p[k] for k in self._kernel_params]
+            if self._kernel_args is not None:
+                extra = self._kernel_args(*extra)
             if not kwargs and arr is x:  # a native float32/64 array: remember the direct call
                 self._direct[(which, out_dt)] = (uf, tuple(np.array(v, out_dt) for v in extra))
             if out is not None:

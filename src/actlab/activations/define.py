@@ -90,7 +90,7 @@ def activation(*, aliases: tuple[str, ...] = (), **options: Any) -> Callable[[ty
     The class is a namespace, never instantiated.  Its name is the registry name, its
     docstring the object's ``__doc__`` (and, through :func:`formulas_of`, its ``formula``
     and ``grad_formula``); its static methods ``value``, ``grad``, ``grad2`` and, optionally,
-    ``validate`` are the formulas.  ``options`` are the keywords of :class:`Activation`;
+    ``validate`` and ``kernel_args`` are the formulas and the hooks of :class:`Activation`.  ``options`` are the keywords of :class:`Activation`;
     ``aliases`` are registered too.
     """
 
@@ -98,7 +98,8 @@ def activation(*, aliases: tuple[str, ...] = (), **options: Any) -> Callable[[ty
         formula, grad_formula = formulas_of(spec.__name__, spec.__doc__)
         act = Activation(spec.__name__, spec.value, spec.grad, spec.grad2, doc=spec.__doc__,
                          formula=formula, grad_formula=grad_formula,
-                         validate=getattr(spec, "validate", None), **options)
+                         validate=getattr(spec, "validate", None),
+                         kernel_args=getattr(spec, "kernel_args", None), **options)
         return register(act, aliases)
 
     return build

@@ -226,9 +226,14 @@ class Mish(Activation):
 
 
 class Softplus(Activation):
-    """``log(1 + exp(beta x)) / beta``, linear above ``threshold`` (``torch.nn.Softplus``)."""
+    """``log(1 + exp(beta x)) / beta`` (``torch.nn.Softplus``), exact by default.
 
-    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+    A deliberate difference from torch: ``threshold=None`` (the default) is the true function
+    everywhere; a number t is torch's cutoff (x where ``beta x > t``; torch's default is 20),
+    for bit parity with torch.
+    """
+
+    def __init__(self, beta: float = 1.0, threshold: float | None = None) -> None:
         super().__init__("softplus", beta=beta, threshold=threshold)
 
 
