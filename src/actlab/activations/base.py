@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
@@ -352,11 +353,15 @@ class AxisActivation(_Described):
         self._value, self._vjp = value, vjp
         self.vjp_from_output = vjp_from_output
 
-    @staticmethod
-    def _axis(arr: np.ndarray, axis: Any) -> int:
+    def _axis(self, arr: np.ndarray, axis: Any) -> int:
+        # an integer as NumPy takes one (operator.index: int, np.int64); bool is no axis, and
+        # int(1.5) or int('0') would silently pick one (SciPy raises TypeError too)
+        if isinstance(axis, (bool, np.bool_)) or not hasattr(type(axis), "__index__"):
+            raise TypeError(f"actlab.{self.name}: axis must be an integer, "
+                            f"got {axis!r} of type {type(axis).__name__}")
+        ax = operator.index(axis)
         if arr.ndim == 0:
             raise ValueError("actlab: axis functions need an array with at least one dimension")
-        ax = int(axis)
         if not -arr.ndim <= ax < arr.ndim:
             raise ValueError(f"actlab: axis {ax} is out of bounds for an array of dimension {arr.ndim}")
         return ax % arr.ndim
