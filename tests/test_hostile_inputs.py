@@ -38,3 +38,54 @@ def test_integer_axes_still_work(name):
         np.testing.assert_array_equal(act(x, axis=axis), act(x, axis=0))
     with pytest.raises(ValueError, match="axis 2 is out of bounds"):
         act(x, axis=2)
+
+
+# -- vjp on a flat piece is 0 for any dy (torch's backward) ----------------------------------
+FLAT_TORCH = {  # actlab name, parameters -> the torch function
+    "relu": ({}, "relu"), "relu6": ({}, "relu6"), "hard_sigmoid": ({}, "hardsigmoid"),
+    "hard_swish": ({}, "hardswish"), "leaky_relu": ({"negative_slope": 0.2}, "leaky_relu"),
+}
+XS = np.array([-np.inf, -1e308, -7.0, -4.0, -3.0, -1.0, -0.0, 0.0, 1.0, 3.0, 5.0, 6.0, 7.0, 1e308,
+               np.inf])
+DYS = [np.inf, -np.inf, np.nan, -1.0, 0.0, "max"]
+
+
+@pytest.mark.parametrize("name", sorted(FLAT_TORCH))
+@pytest.mark.parametrize("dy", DYS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_vjp_on_flat_pieces_matches_torch(name, dy, dtype):
+    torch = pytest.importorskip("torch")
+    params, tname = FLAT_TORCH[name]
+    with np.errstate(over="ignore"):  # +-1e308 is +-inf in float32
+        x = XS.astype(dtype)
+    dy = np.finfo(dtype).max if dy == "max" else dy
+    tx = torch.tensor(x, requires_grad=True)
+    getattr(torch.nn.functional, tname)(tx, **params).backward(torch.full_like(tx, dy))
+    got = al.get(name).vjp(x, np.full_like(x, dy), **params)
+    assert got.dtype == dtype
+    expect = tx.grad.numpy()
+    # torch's 1/6 of hardsigmoid is a float32 constant even in float64; its hardswish slope
+    # x/3 + 1/2 rounds differently: the flat pieces are compared exactly (0 == 0)
+    rtol = 1e-7 if name == "hard_sigmoid" or dtype == np.float32 else 1e-15
+    np.testing.assert_allclose(got, expect, rtol=rtol, atol=0)
+    np.testing.assert_array_equal(got[expect == 0], 0.0)
+
+
+@pytest.mark.parametrize("name", ["relu", "relu6", "step", "hard_sigmoid", "hard_swish"])
+def test_vjp_is_zero_where_the_derivative_is_zero_by_definition(name):
+    act = al.get(name)
+    x = np.array([-5.0, -4.0, -3.0, 7.0]) if name != "relu6" else np.array([-5.0, 0.0, 6.0, 7.0])
+    flat = act.grad(x) == 0
+    for dy in (np.inf, -np.inf, np.nan):
+        res = act.vjp(x, np.full_like(x, dy))
+        np.testing.assert_array_equal(res[flat], 0.0)
+        assert np.all(np.signbit(res[flat]) == 0)  # +0, as torch
+    assert act.vjp(-5.0, np.inf) == 0.0 and np.ndim(act.vjp(-5.0, np.inf)) == 0
+    assert np.isnan(act.vjp(np.nan, 1.0))  # NaN in -> NaN out
+
+
+def test_leaky_relu_without_slope_is_relu_in_the_vjp():
+    assert al.leaky_relu.vjp(-1.0, np.inf, negative_slope=0.0) == 0.0
+    assert al.leaky_relu.vjp(-1.0, np.inf) == np.inf  # a slope: dy * slope
+    np.testing.assert_array_equal(al.step.vjp(np.array([-1.0, 2.0], np.float32), np.inf),
+                                  np.zeros(2, np.float32))

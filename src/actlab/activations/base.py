@@ -171,6 +171,10 @@ class Activation(_Described):
         to the kernel as an extra argument, in the order of ``params``.
     validate : callable, optional
         ``validate(**params)`` raises for values the formulas do not accept.
+    flat : callable, optional
+        ``flat(x, **params)``: the boolean mask where the function is constant by definition
+        (relu: x <= 0).  There the vjp is 0 whatever ``dy`` (inf and NaN included), as
+        torch's ``where(mask, 0, dy * f')``; elsewhere it is ``dy * f'(x)``.
     kernel_args : callable, optional
         ``kernel_args(*values)`` maps the kernel parameters (in the order of ``params``) to the
         kernel's extra inputs, where a parameter value means something the kernel spells
@@ -194,6 +198,7 @@ class Activation(_Described):
         saturating: bool = False,
         validate: Callable[..., None] | None = None,
         kernel_args: Callable[..., tuple] | None = None,
+        flat: Callable[..., np.ndarray] | None = None,
         **meta: Any,
     ) -> None:
         params = dict(params or {})
@@ -204,6 +209,7 @@ class Activation(_Described):
         self._value, self._grad, self._grad2 = (
             functools.partial(fn, **params) if params else fn for fn in (value, grad, grad2))
         self._validate = validate
+        self._flat = flat
         self._kernel_args = kernel_args
         self._kernel = kernel
         self._kernel_variants = tuple(dict(kernel_variants or {}).items())
@@ -310,7 +316,12 @@ class Activation(_Described):
         """
         g = np.asarray(self.grad(x, **params))
         d, _ = as_float_array(dy, "dy")
-        return (g * d.astype(g.dtype, copy=False))
+        d = d.astype(g.dtype, copy=False)
+        if self._flat is None:
+            return g * d
+        with np.errstate(invalid="ignore"):  # 0 * inf on a flat piece: replaced by 0 below
+            res = np.where(self._flat(as_float_array(x)[0], **self._params(params)), 0.0, g * d)
+        return res[()] if res.ndim == 0 else res
 
     @property
     def ufunc(self) -> np.ufunc | None:

@@ -7,6 +7,10 @@ leaky_relu'(0) = negative_slope, relu6'(0) = relu6'(6) = 0, hard_sigmoid'(+-3) =
 hard_swish'(-3) = 0 and hard_swish'(3) = 1; step'(x) = 0 everywhere (its distributional
 derivative at 0 is a Dirac delta, which no array can hold).
 
+On a piece where the function is constant (relu for x <= 0, ...) the vjp is 0 for any
+``dy``, inf and NaN included, as torch's backward (``where(x > 0, dy, 0)``), not ``0 * inf``.
+leaky_relu with ``negative_slope=0`` is relu there too (torch gives ``0 * inf = nan``).
+
 May import: NumPy, :mod:`actlab._math`, :mod:`actlab.activations.define`.
 """
 
@@ -26,6 +30,32 @@ def _zeros(x):
 
 def _ones(x):
     return m.nanpass(x, np.ones_like(x))
+
+
+# Where each function is constant by definition (the vjp is 0 there for any dy, inf and NaN
+# included, as torch's backward); NaN inputs are on no piece and keep a NaN vjp.
+def _flat_everywhere(x):
+    return ~np.isnan(x)
+
+
+def _flat_below_zero(x):
+    return x <= 0
+
+
+def _flat_below_zero_if_no_slope(x, negative_slope):
+    return (x <= 0) & (negative_slope == 0.0)
+
+
+def _flat_outside_0_6(x):
+    return (x <= 0) | (x >= 6)
+
+
+def _flat_outside_3(x):
+    return (x <= -3) | (x >= 3)
+
+
+def _flat_below_minus_3(x):
+    return x <= -3
 
 
 @activation(range=(-np.inf, np.inf), zero_centered=True, max_grad=1.0, aliases=("linear",))
@@ -64,7 +94,8 @@ class identity:
     grad2 = staticmethod(_zeros)
 
 
-@activation(range=(0.0, 1.0), zero_centered=False, max_grad=0.0, smooth=False, kernel="step")
+@activation(range=(0.0, 1.0), zero_centered=False, max_grad=0.0, smooth=False, kernel="step",
+            flat=_flat_everywhere)
 class step:
     r"""Heaviside step: 1 for x > 0, else 0 (step(0) = 0, as ``np.array(x > 0)``).
 
@@ -104,7 +135,8 @@ class step:
     grad2 = staticmethod(_zeros)
 
 
-@activation(range=(0.0, np.inf), zero_centered=False, max_grad=1.0, smooth=False, kernel="relu")
+@activation(range=(0.0, np.inf), zero_centered=False, max_grad=1.0, smooth=False, kernel="relu",
+            flat=_flat_below_zero)
 class relu:
     r"""Rectified linear unit, max(x, 0).
 
@@ -147,7 +179,8 @@ class relu:
 
 
 @activation(range=(-np.inf, np.inf), zero_centered=False, max_grad=1.0, smooth=False,
-            params={"negative_slope": 0.01}, kernel="leaky_relu")
+            params={"negative_slope": 0.01}, kernel="leaky_relu",
+            flat=_flat_below_zero_if_no_slope)
 class leaky_relu:
     r"""Leaky ReLU: x for x > 0, negative_slope * x otherwise (default slope 0.01).
 
@@ -196,7 +229,8 @@ class leaky_relu:
         return _zeros(x)
 
 
-@activation(range=(0.0, 6.0), zero_centered=False, max_grad=1.0, smooth=False, kernel="relu6")
+@activation(range=(0.0, 6.0), zero_centered=False, max_grad=1.0, smooth=False, kernel="relu6",
+            flat=_flat_outside_0_6)
 class relu6:
     r"""ReLU capped at 6: min(max(x, 0), 6).
 
@@ -236,7 +270,7 @@ class relu6:
 
 
 @activation(range=(0.0, 1.0), zero_centered=False, max_grad=1.0 / 6.0, smooth=False,
-            kernel="hard_sigmoid", saturating=True)
+            kernel="hard_sigmoid", saturating=True, flat=_flat_outside_3)
 class hard_sigmoid:
     r"""Hard sigmoid: relu6(x + 3) / 6 (PyTorch's definition).
 
@@ -276,7 +310,8 @@ class hard_sigmoid:
 
 
 @activation(range=(-0.375, np.inf), zero_centered=False, max_grad=1.5,  # sup, not attained
-            smooth=False, kernel="hard_swish", aliases=("hardswish",))
+            smooth=False, kernel="hard_swish", aliases=("hardswish",),
+            flat=_flat_below_minus_3)
 class hard_swish:
     r"""Hard swish: x * relu6(x + 3) / 6 (PyTorch's definition).
 
