@@ -89,3 +89,43 @@ def test_leaky_relu_without_slope_is_relu_in_the_vjp():
     assert al.leaky_relu.vjp(-1.0, np.inf) == np.inf  # a slope: dy * slope
     np.testing.assert_array_equal(al.step.vjp(np.array([-1.0, 2.0], np.float32), np.inf),
                                   np.zeros(2, np.float32))
+
+
+# -- logit at the edges of [0, 1] and beyond ---------------------------------------------------
+FLOATS = [np.float16, np.float32, np.float64]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_logit_outside_the_unit_interval_is_nan_quietly(dtype):
+    f = np.finfo(dtype)
+    p = np.array([f.max, -f.max, np.inf, -np.inf, 1.5, -1e-3, np.nan], dtype)
+    for fn in (al.logit, al.logit.grad, al.logit.grad2, al.logit.reference):
+        res = fn(p)
+        assert res.dtype == dtype and np.all(np.isnan(res)), fn
+    assert np.isnan(al.logit(1.7976931348623157e308))
+    assert np.isnan(al.logit.grad(1.7976931348623157e308))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_logit_limits_and_signed_zeros(dtype):
+    p = np.array([-0.0, 0.0, 1.0], dtype)
+    np.testing.assert_array_equal(al.logit(p), [-np.inf, -np.inf, np.inf])
+    g = al.logit.grad(p)
+    np.testing.assert_array_equal(g, [np.inf, np.inf, np.inf])  # -0.0 is 0: +inf, not -inf
+    np.testing.assert_array_equal(al.logit.grad2(p), [-np.inf, -np.inf, np.inf])
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_logit_grad_at_the_smallest_subnormal(dtype):
+    tiny = np.finfo(dtype).smallest_subnormal
+    true = 1.0 / (float(tiny) * (1.0 - float(tiny)))  # 1/tiny: beyond every float range
+    assert true > float(np.finfo(dtype).max) or dtype == np.float64
+    assert al.logit.grad(np.array([tiny], dtype))[0] == np.inf
+    assert al.logit.grad(5e-324) == np.inf
+    # a small normal number keeps its true slope
+    assert al.logit.grad(np.float64(1e-300)) == pytest.approx(1e300, rel=1e-15)
+
+
+def test_logit_with_eps_clamps_first():
+    np.testing.assert_array_equal(al.logit.grad([1e308, -0.0, 0.5], eps=1e-3), [0.0, 0.0, 4.0])
+    assert al.logit(1e308, eps=1e-3) == pytest.approx(np.log(999.0), rel=1e-14)

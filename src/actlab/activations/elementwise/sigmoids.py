@@ -142,29 +142,41 @@ class logit:
     def value(p, eps):
         if eps is not None:
             p = np.clip(p, eps, 1.0 - eps)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mid = np.log1p((2.0 * p - 1.0) / (1.0 - p))
-            tails = np.log(p) - np.log1p(-p)
-        return np.where((p >= 0.25) & (p <= 0.75), mid, tails)
+        inside, q = _in_unit_interval(p)
+        with np.errstate(divide="ignore"):  # log(0) = -inf: logit(0), logit(1) are the limits
+            mid = np.log1p((2.0 * q - 1.0) / (1.0 - q))
+            tails = np.log(q) - np.log1p(-q)
+        return np.where(inside, np.where((q >= 0.25) & (q <= 0.75), mid, tails), np.nan)
 
     @staticmethod
     def grad(p, eps):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            g = 1.0 / (p * (1.0 - p))
-            g = np.where((p < 0) | (p > 1), np.nan, g)
+        inside, q = _in_unit_interval(p)
+        # 1/0 = inf at 0 and 1; 1/(p (1-p)) beyond the float range (p = 5e-324) is inf
+        with np.errstate(divide="ignore", over="ignore"):
+            g = np.where(inside, 1.0 / (q * (1.0 - q)), np.nan)
         if eps is not None:
             g = np.where((p < eps) | (p > 1.0 - eps), 0.0, g)
         return g
 
     @staticmethod
     def grad2(p, eps):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            q = p * (1.0 - p)
-            g = (2.0 * p - 1.0) / (q * q)
-            g = np.where((p < 0) | (p > 1), np.nan, g)
+        inside, q = _in_unit_interval(p)
+        with np.errstate(divide="ignore", over="ignore"):  # the limits +-inf at 0 and 1
+            r = q * (1.0 - q)
+            g = np.where(inside, (2.0 * q - 1.0) / (r * r), np.nan)
         if eps is not None:
             g = np.where((p < eps) | (p > 1.0 - eps), 0.0, g)
         return g
+
+
+def _in_unit_interval(p):
+    """``(inside, q)``: where 0 <= p <= 1, and p there (|p|: -0.0 is 0) or 1/2 elsewhere.
+
+    The formulas see only q, so nothing outside [0, 1] (1e308: 2p - 1 overflows) warns; the
+    caller returns NaN there.  |p| makes the slope at -0.0 the slope at 0, +inf.
+    """
+    inside = (p >= 0) & (p <= 1)
+    return inside, np.where(inside, np.abs(p), 0.5)
 
 
 def _tanh_grad(x):
