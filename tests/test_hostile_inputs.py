@@ -129,3 +129,30 @@ def test_logit_grad_at_the_smallest_subnormal(dtype):
 def test_logit_with_eps_clamps_first():
     np.testing.assert_array_equal(al.logit.grad([1e308, -0.0, 0.5], eps=1e-3), [0.0, 0.0, 4.0])
     assert al.logit(1e308, eps=1e-3) == pytest.approx(np.log(999.0), rel=1e-14)
+
+
+# -- axis functions at the ends of the float range -------------------------------------------
+BIG = np.array([1.79e308, -1.79e308])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_family_across_the_whole_float_range(dtype):
+    x = (BIG * (1.0 if dtype == np.float64 else 1.9e-270)).astype(dtype)  # float32: +-3.4e38
+    np.testing.assert_array_equal(al.softmax(x), [1.0, 0.0])
+    np.testing.assert_array_equal(al.log_softmax(x), [0.0, -np.inf])
+    assert al.logsumexp(x) == x[0]
+    dy = np.array([0.5, 3.0], dtype)
+    for name in ("softmax", "log_softmax"):  # from x and from the cached output
+        act = al.get(name)
+        np.testing.assert_array_equal(act.vjp(x, dy), act.vjp(x, dy, y=act(x)))
+    np.testing.assert_array_equal(al.softmax.vjp(x, dy), [0.0, 0.0])
+    np.testing.assert_array_equal(al.log_softmax.vjp(x, dy), [0.5 - 3.5, 3.0])
+    for y in (None, al.logsumexp(x)):
+        np.testing.assert_array_equal(al.logsumexp.vjp(x, dtype(2.0), y=y), [2.0, 0.0])
+
+
+def test_glu_vjp_does_not_overflow_before_the_gate():
+    # dy * a = 4e308 overflows; dy * (a * sigma'(0)) = 1e308 is the true value
+    np.testing.assert_array_equal(al.glu.vjp([1e308, 0.0], [4.0]), [2.0, 1e308])
+    np.testing.assert_array_equal(al.glu(BIG), [0.0])
+    np.testing.assert_array_equal(al.glu.vjp(BIG, [1.0]), [0.0, 0.0])

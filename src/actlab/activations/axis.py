@@ -24,7 +24,8 @@ def _shifted(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(x - max, max)`` with infinite maxima handled as limits (max kept dims)."""
     mx = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
     mxf = np.where(np.isinf(mx), 0.0, mx)  # a NaN max stays NaN and poisons its row
-    s = np.where(mx == np.inf, np.where(x == np.inf, 0.0, -np.inf), x - mxf)
+    with np.errstate(over="ignore"):  # -1.79e308 - 1.79e308 = -inf: exp gives the true 0
+        s = np.where(mx == np.inf, np.where(x == np.inf, 0.0, -np.inf), x - mxf)
     return s, np.where(mx == np.inf, np.inf, mxf)
 
 
@@ -166,7 +167,7 @@ class logsumexp:
         if y is None:
             p = _softmax(x, axis)
         else:
-            with np.errstate(invalid="ignore"):
+            with np.errstate(invalid="ignore", over="ignore"):  # x - y <= 0: -inf is exp's 0
                 p = np.exp(x - np.expand_dims(y, axis))
         return np.expand_dims(dy, axis) * p
 
@@ -220,8 +221,10 @@ class glu:
     @staticmethod
     def vjp(x, dy, axis, y):
         a, b = _glu_halves(x, axis)
-        with np.errstate(invalid="ignore"):
-            return np.concatenate([dy * m.sigmoid(b), dy * a * m.sigmoid_grad(b)], axis=axis)
+        # a * sigma'(b) <= a / 4 first: dy * a could overflow where the result does not; an
+        # overflow left is the true result's
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.concatenate([dy * m.sigmoid(b), dy * (a * m.sigmoid_grad(b))], axis=axis)
 
 
 __test__ = {act.name: act.__doc__ for act in (softmax, log_softmax, logsumexp, glu)}
