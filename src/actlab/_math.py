@@ -1,4 +1,7 @@
-"""Numerically careful building blocks shared by the activation formulas (float64 arrays).
+"""Numerically careful building blocks shared by the activation formulas.
+
+They take float64 arrays, or long double arrays (the longdouble path of the activations):
+the constants that depend on the format (:func:`far`, the Veltkamp split) follow the dtype.
 
 Each helper is written so that ``exp`` only sees arguments that cannot overflow, so that
 no RuntimeWarning is raised for any finite or infinite input, and so that results stay
@@ -18,6 +21,20 @@ TAIL = -700.0
 INV_SQRT2 = 0.70710678118654752440
 INV_SQRT_2PI = 0.39894228040143267794
 SQRT_2_OVER_PI = 0.79788456080286535588
+
+
+def far(x: np.ndarray) -> float:
+    """A magnitude beyond which ``exp(-|x|)``-like tails are 0 in the dtype of ``x``.
+
+    4000 for float64 (exp(-4000) = 0 below the subnormals), 40000 for long double, whose
+    exponent reaches e^-11400: a float64 clamp at -4000 would cut silu(-5000) ~ 1e-2168 to 0.
+    """
+    return 40000.0 if x.dtype == np.longdouble else 4000.0
+
+
+def _splitter(x: np.ndarray) -> float:
+    """Veltkamp's 2**s + 1 for the dtype of ``x``: halves of 26 (float64) or 32 bits (long double)."""
+    return 4294967297.0 if x.dtype == np.longdouble else 134217729.0
 
 
 def nanpass(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -84,8 +101,8 @@ def patch_tail(x: np.ndarray, y: np.ndarray, factor) -> np.ndarray:
     """
     m = x < TAIL
     if np.any(m):
-        y = np.array(y, dtype=np.float64, copy=True)
-        xm = np.maximum(x[m], -4000.0)  # -inf -> a finite point where the result is 0
+        y = np.array(y, dtype=np.result_type(y, np.float64), copy=True)
+        xm = np.maximum(x[m], -far(x))  # -inf -> a finite point where the result is 0
         h = np.exp(0.5 * xm)
         y[m] = (h * factor(xm)) * h
     return y
@@ -100,7 +117,7 @@ def exp_neg_quarter_sq(x: np.ndarray) -> np.ndarray:
     normal until the product itself is subnormal.
     """
     xc = np.clip(x, -1e4, 1e4)
-    c = 134217729.0 * xc  # 2**27 + 1: Veltkamp split into 26-bit halves
+    c = _splitter(xc) * xc  # 2**27 + 1 (float64): Veltkamp split into 26-bit halves
     xh = c - (c - xc)
     xl = xc - xh
     hi = xc * xc
@@ -120,7 +137,7 @@ def norm_cdf(x: np.ndarray) -> np.ndarray:
     from scipy.special import erfc as _erfc  # imported on first use: scipy.special costs 0.2 s
 
     left = (0.5 * erfcx(-xn * INV_SQRT2) * h) * h
-    right = 1.0 - 0.5 * _erfc(np.maximum(xc, 0.0) * INV_SQRT2)
+    right = 1.0 - 0.5 * _erfc(_double(np.maximum(xc, 0.0) * INV_SQRT2))
     return np.where(xc < 0, left, right)
 
 
@@ -128,22 +145,34 @@ def erfcx(z: np.ndarray) -> np.ndarray:
     """Scaled complementary error function ``exp(z^2) erfc(z)``."""
     from scipy.special import erfcx as _erfcx  # imported on first use (see norm_cdf)
 
-    return _erfcx(z)
+    return _erfcx(_double(z))
 
 
-def patch_root(x: np.ndarray, y: np.ndarray, key: tuple[str, int]) -> np.ndarray:
+def _double(z: np.ndarray) -> np.ndarray:
+    """``z`` in float64: SciPy's erfc/erfcx have no long double loop (so gelu in long double
+    keeps the long double range, with the float64 precision of erfc)."""
+    return z.astype(np.float64, copy=False)
+
+
+def patch_root(x: np.ndarray, y: np.ndarray, key: tuple[str, int], narrow: bool = True) -> np.ndarray:
     """Replace ``y`` near the root x0 of a derivative by its Taylor series in ``d = x - x0``.
 
     ``d = (x - x0_hi) - x0_lo`` is exact near x0 (Sterbenz), so the relative error stays a few
     ULP where the closed form cancels.  Series from :mod:`actlab._roots` (mpmath-generated).
+    In long double the series (float64 coefficients) is used within 2**-11 of the root only,
+    unless ``narrow`` is False (a closed form with float64 parts, gelu's erfc).
     """
     from ._roots import ROOT_SERIES
 
     hi, lo, radius, coeffs = ROOT_SERIES[key]
+    if x.dtype == np.longdouble and narrow:
+        # float64 coefficients: 2**-53 relative, which the long double closed form beats
+        # (it loses log2(1/|d|) of its 64 bits) except within 2**-11 of the root
+        radius = min(radius, 2.0 ** -11)
     d = (x - hi) - lo
     sel = np.abs(d) <= radius
     if np.any(sel):
-        y = np.array(y, dtype=np.float64, copy=True)
+        y = np.array(y, dtype=np.result_type(y, np.float64), copy=True)
         ds = d[sel]
         acc = np.full_like(ds, coeffs[-1])
         for c in coeffs[-2::-1]:
@@ -155,10 +184,11 @@ def patch_root(x: np.ndarray, y: np.ndarray, key: tuple[str, int]) -> np.ndarray
 def two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``a*b = p + e`` exactly (Dekker's product with Veltkamp splitting; |a|,|b| < 1e150)."""
     p = a * b
-    ca = 134217729.0 * a
+    split = _splitter(p)
+    ca = split * a
     ah = ca - (ca - a)
     al = a - ah
-    cb = 134217729.0 * b
+    cb = split * b
     bh = cb - (cb - b)
     bl = b - bh
     e = ((ah * bh - p) + ah * bl + al * bh) + al * bl

@@ -13,8 +13,10 @@ and is the one source of its LaTeX metadata: see :mod:`actlab.activations.define
 
 dtype policy
 ------------
-* float16 / float32 / float64 in -> the same dtype out (float16 and float32 are computed
-  in float64 inside the NumPy path, then rounded once);
+* float16 / float32 / float64 / longdouble in -> the same dtype out (float16 and float32
+  are computed in float64 inside the NumPy path, then rounded once; longdouble is computed
+  in long double by the NumPy formulas -- no compiled kernel -- so its range and, apart
+  from gelu's erfc and the root series of silu'/mish'/gelu', its precision are kept);
 * bool and integers -> float64;
 * complex, object, string, datetime ... -> :class:`TypeError` naming the dtype;
 * NaN in -> NaN out; +-inf give the limits; no RuntimeWarning for any input.
@@ -34,12 +36,13 @@ import numpy as np
 
 __all__ = ["Activation", "AxisActivation", "as_float_array", "register", "get", "available"]
 
-_FLOAT_KINDS = {np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)}
+_FLOAT_KINDS = {np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64),
+                np.dtype(np.longdouble)}
 _NATIVE_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))  # == is False for byte-swapped
 
 
 def as_float_array(x: Any, name: str = "x") -> tuple[np.ndarray, np.dtype]:
-    """Apply the dtype policy: return ``(array in float64/float32, output dtype)``.
+    """Apply the dtype policy: return ``(array in float16/32/64 or longdouble, output dtype)``.
 
     The returned array is native-endian; it may share memory with ``x`` (never written to).
     """
@@ -49,8 +52,6 @@ def as_float_array(x: Any, name: str = "x") -> tuple[np.ndarray, np.dtype]:
     dt = arr.dtype
     if dt.kind == "f":
         out_dt = dt.newbyteorder("=")
-        if out_dt not in _FLOAT_KINDS:  # longdouble: computed and returned in float64
-            out_dt = np.dtype(np.float64)
     elif dt.kind in "biu":
         out_dt = np.dtype(np.float64)
     else:
@@ -63,6 +64,13 @@ def as_float_array(x: Any, name: str = "x") -> tuple[np.ndarray, np.dtype]:
     return arr, out_dt
 
 
+def _widened(arr: np.ndarray) -> np.ndarray:
+    """The array the NumPy formulas see: float64, or long double for a longdouble input."""
+    if arr.dtype == np.float64 or arr.dtype == np.longdouble:
+        return arr
+    return arr.astype(np.float64)
+
+
 def _check_out(out: Any, shape: tuple[int, ...], dt: np.dtype) -> None:
     if not isinstance(out, np.ndarray):
         raise TypeError(f"actlab: out must be a numpy.ndarray, got {type(out).__name__}")
@@ -73,7 +81,7 @@ def _check_out(out: Any, shape: tuple[int, ...], dt: np.dtype) -> None:
 
 
 def _finish(res: np.ndarray, out_dt: np.dtype, out: np.ndarray | None, scalar: bool):
-    """Round the float64 result to the output dtype, honour ``out=``, unwrap 0-d results."""
+    """Round the float64 / long double result to the output dtype, honour ``out=``, unwrap 0-d."""
     if out is not None:
         _check_out(out, res.shape, out_dt)
         with np.errstate(over="ignore"):
@@ -158,7 +166,7 @@ class Activation(_Described):
     name : str
         Registry name.
     value, grad, grad2 : callable
-        The float64 NumPy formulas ``fn(x, **params)``; each takes exactly the parameters
+        The NumPy formulas ``fn(x, **params)`` (float64 or long double arrays); each takes exactly the parameters
         of ``params``, as keywords without defaults (``params`` declares them once).
     params : mapping, optional
         Parameter name -> default.
@@ -270,7 +278,7 @@ class Activation(_Described):
         p = self._params(kwargs)
         arr, out_dt = as_float_array(x)
         uf = self._ufunc_for(which, p) if kernel else None
-        if uf is not None and out_dt != np.float16:
+        if uf is not None and out_dt in _NATIVE_FLOATS:  # the kernels: float32/64 only
             extra = [p[k] for k in self._kernel_params]
             if self._kernel_args is not None:
                 extra = self._kernel_args(*extra)
@@ -281,9 +289,9 @@ class Activation(_Described):
                 return uf(arr, *extra, out=out, casting="same_kind")
             res = uf(arr, *extra)
             return res[()] if arr.ndim == 0 else res
-        wide = arr.astype(np.float64) if arr.dtype != np.float64 else arr
+        wide = _widened(arr)
         with np.errstate(under="ignore"):
-            res = np.asarray(fn(wide, **p), dtype=np.float64)
+            res = np.asarray(fn(wide, **p), dtype=wide.dtype)
         return _finish(res, out_dt, out, arr.ndim == 0)
 
     def __call__(self, x: Any, *, out: np.ndarray | None = None, **params: Any):
@@ -301,7 +309,8 @@ class Activation(_Described):
     def reference(self, x: Any, order: int = 0, **params: Any):
         """The NumPy reference formula of derivative ``order`` (0, 1, 2), bypassing the kernels.
 
-        Same dtype policy as the call; float16/32 are computed in float64 and rounded once.
+        Same dtype policy as the call; float16/32 are computed in float64 and rounded once,
+        longdouble in long double.
         """
         fns = (self._value, self._grad, self._grad2)
         if order not in (0, 1, 2):
@@ -345,7 +354,7 @@ class AxisActivation(_Described):
     name : str
         Registry name.
     value : callable
-        ``value(x, axis)`` on a float64 array.
+        ``value(x, axis)`` on a float64 (long double) array.
     vjp : callable
         ``vjp(x, dy, axis, y)``, ``y`` the forward output or None.
     vjp_from_output : bool
@@ -380,9 +389,9 @@ class AxisActivation(_Described):
     def __call__(self, x: Any, axis: int = -1):
         arr, out_dt = as_float_array(x)
         ax = self._axis(arr, axis)
-        wide = arr.astype(np.float64) if arr.dtype != np.float64 else arr
+        wide = _widened(arr)
         with np.errstate(under="ignore"):
-            res = np.asarray(self._value(wide, ax), dtype=np.float64)
+            res = np.asarray(self._value(wide, ax), dtype=wide.dtype)
         return _finish(res, out_dt, None, res.ndim == 0)
 
     def vjp(self, x: Any, dy: Any, axis: int = -1, *, y: Any = None):
@@ -390,11 +399,11 @@ class AxisActivation(_Described):
         arr, out_dt = as_float_array(x)
         ax = self._axis(arr, axis)
         d, _ = as_float_array(dy, "dy")
-        wide = arr.astype(np.float64) if arr.dtype != np.float64 else arr
-        yy = None if y is None else np.asarray(y, dtype=np.float64)
+        wide = _widened(arr)
+        yy = None if y is None else np.asarray(y, dtype=wide.dtype)
         with np.errstate(under="ignore"):
-            res = self._vjp(wide, d.astype(np.float64), ax, yy)
-        return _finish(np.asarray(res, dtype=np.float64), out_dt, None, False)
+            res = self._vjp(wide, d.astype(wide.dtype), ax, yy)
+        return _finish(np.asarray(res, dtype=wide.dtype), out_dt, None, False)
 
     def __repr__(self) -> str:
         return f"<actlab axis activation {self.name}(axis=-1)>"

@@ -37,7 +37,7 @@ class silu:
     Parameters
     ----------
     x : array_like
-        float16/32/64 keep their dtype; integers and bool give float64.
+        float16/32/64 and longdouble keep their dtype; integers and bool give float64.
 
     Examples
     --------
@@ -58,7 +58,7 @@ class silu:
         # double-double (exp_dd) and an exactly rounded product and quotient: <= 0.6 ULP, where
         # the naive form accumulates exp's 0.65 ULP, a product and a quotient (> 2 ULP).
         num, den = m.sigmoid_parts(x)
-        pos = (np.maximum(x, -4000.0) * num) / den
+        pos = (np.maximum(x, -m.far(x)) * num) / den
         xn = np.clip(x, -700.0, 0.0)
         eh, el = m.exp_dd(xn)
         ph, pl = m.two_prod(xn, eh)
@@ -73,7 +73,7 @@ class silu:
         # x >= 0: sigma(x) (1 + x sigma(-x)), two positive terms.  x < 0: with e = exp(x),
         # sigma(x)(1 + x sigma(-x)) = e (1 + x + e) / (1 + e)^2, whose only cancellation is at
         # the root x0 = -1.2785 (covered by the series of patch_root).
-        xc = np.clip(x, -4000.0, 4000.0)
+        xc = np.clip(x, -m.far(x), m.far(x))
         e = m.exp_neg_abs(x)
         d = 1.0 + e
         neg = (e * ((1.0 + xc) + e)) / (d * d)
@@ -82,7 +82,7 @@ class silu:
 
     @staticmethod
     def grad2(x):
-        xc = np.clip(x, -4000.0, 4000.0)
+        xc = np.clip(x, -m.far(x), m.far(x))
         y = m.sigmoid_grad(x) * (2.0 + xc * (m.sigmoid(-x) - m.sigmoid(x)))
         return m.patch_tail(x, y, lambda t: 2.0 + t)
 
@@ -120,7 +120,7 @@ class mish:
     Parameters
     ----------
     x : array_like
-        float16/32/64 keep their dtype; integers and bool give float64.
+        float16/32/64 and longdouble keep their dtype; integers and bool give float64.
 
     Examples
     --------
@@ -136,7 +136,7 @@ class mish:
     @staticmethod
     def value(x):
         t, _ = _mish_parts(x)
-        return m.patch_tail(x, np.maximum(x, -4000.0) * t, lambda u: u)
+        return m.patch_tail(x, np.maximum(x, -m.far(x)) * t, lambda u: u)
 
     @staticmethod
     def grad(x):
@@ -144,7 +144,7 @@ class mish:
         # D = e(e+2) + 2 the same quantity is e P / D^2, P = 4(1+x) + e(6+4x) + 4e^2 + e^3,
         # whose terms share a sign except near the root x0 = -1.1924 (series in patch_root).
         t, s = _mish_parts(x)
-        xc = np.clip(x, -4000.0, 4000.0)
+        xc = np.clip(x, -m.far(x), m.far(x))
         e = m.exp_neg_abs(x)
         dd = e * (e + 2.0) + 2.0
         p = ((e + 4.0) * e + (6.0 + 4.0 * xc)) * e + 4.0 * (1.0 + xc)
@@ -155,7 +155,7 @@ class mish:
     @staticmethod
     def grad2(x):
         t, s = _mish_parts(x)
-        xc = np.clip(x, -4000.0, 4000.0)
+        xc = np.clip(x, -m.far(x), m.far(x))
         sg = m.sigmoid(x)
         y = sg * s * (2.0 + xc * (m.sigmoid(-x) - 2.0 * t * sg))
         return m.patch_tail(x, y, lambda u: 2.0 + u)
@@ -223,7 +223,7 @@ class gelu:
     Parameters
     ----------
     x : array_like
-        float16/32/64 keep their dtype; integers and bool give float64.
+        float16/32/64 and longdouble keep their dtype; integers and bool give float64.
     approximate : {"none", "tanh"}, default "none"
         "tanh" gives the tanh approximation (keyword, as torch.nn.GELU).
 
@@ -269,7 +269,7 @@ class gelu:
         left = ((0.5 * m.erfcx(-xn * m.INV_SQRT2) + xn * m.INV_SQRT_2PI) * hn) * hn
         h = m.exp_neg_quarter_sq(xc)
         right = m.norm_cdf(xc) + (xc * m.INV_SQRT_2PI * h) * h
-        return m.patch_root(x, np.where(xc < 0, left, right), ("gelu", 1))
+        return m.patch_root(x, np.where(xc < 0, left, right), ("gelu", 1), narrow=False)
 
     @staticmethod
     def grad2(x, approximate):

@@ -73,7 +73,7 @@ class identity:
     Parameters
     ----------
     x : array_like
-        float16/32/64 keep their dtype; integers and bool give float64.
+        float16/32/64 and longdouble keep their dtype; integers and bool give float64.
 
     Examples
     --------
@@ -112,7 +112,7 @@ class step:
     Parameters
     ----------
     x : array_like
-        float16/32/64 keep their dtype; integers and bool give float64.
+        float16/32/64 and longdouble keep their dtype; integers and bool give float64.
 
     Examples
     --------
@@ -129,7 +129,7 @@ class step:
 
     @staticmethod
     def value(x):
-        return m.nanpass(x, (x > 0).astype(np.float64))
+        return m.nanpass(x, (x > 0).astype(x.dtype))
 
     grad = staticmethod(_zeros)
     grad2 = staticmethod(_zeros)
@@ -152,7 +152,7 @@ class relu:
     Parameters
     ----------
     x : array_like
-        float16/32/64 keep their dtype; integers and bool give float64.
+        float16/32/64 and longdouble keep their dtype; integers and bool give float64.
 
     Examples
     --------
@@ -173,7 +173,7 @@ class relu:
 
     @staticmethod
     def grad(x):
-        return m.nanpass(x, (x > 0).astype(np.float64))
+        return m.nanpass(x, (x > 0).astype(x.dtype))
 
     grad2 = staticmethod(_zeros)
 
@@ -197,7 +197,7 @@ class leaky_relu:
     Parameters
     ----------
     x : array_like
-        float16/32/64 keep their dtype; integers and bool give float64.
+        float16/32/64 and longdouble keep their dtype; integers and bool give float64.
     negative_slope : float, default 0.01
         The slope a for x <= 0 (keyword).
 
@@ -245,7 +245,7 @@ class relu6:
     Parameters
     ----------
     x : array_like
-        float16/32/64 keep their dtype; integers and bool give float64.
+        float16/32/64 and longdouble keep their dtype; integers and bool give float64.
 
     Examples
     --------
@@ -264,7 +264,7 @@ class relu6:
 
     @staticmethod
     def grad(x):
-        return m.nanpass(x, ((x > 0) & (x < 6)).astype(np.float64))
+        return m.nanpass(x, ((x > 0) & (x < 6)).astype(x.dtype))
 
     grad2 = staticmethod(_zeros)
 
@@ -285,7 +285,7 @@ class hard_sigmoid:
     Parameters
     ----------
     x : array_like
-        float16/32/64 keep their dtype; integers and bool give float64.
+        float16/32/64 and longdouble keep their dtype; integers and bool give float64.
 
     Examples
     --------
@@ -304,7 +304,8 @@ class hard_sigmoid:
 
     @staticmethod
     def grad(x):
-        return m.nanpass(x, np.where((x > -3) & (x < 3), 1.0 / 6.0, 0.0))
+        # 1/6 divided in x's dtype (a float64 1/6 is 5.6e-17 off in long double)
+        return m.nanpass(x, np.where((x > -3) & (x < 3), 1.0, 0.0) / 6.0)
 
     grad2 = staticmethod(_zeros)
 
@@ -329,7 +330,7 @@ class hard_swish:
     Parameters
     ----------
     x : array_like
-        float16/32/64 keep their dtype; integers and bool give float64.
+        float16/32/64 and longdouble keep their dtype; integers and bool give float64.
 
     Examples
     --------

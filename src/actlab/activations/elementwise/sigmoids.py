@@ -35,7 +35,7 @@ class sigmoid:
     Parameters
     ----------
     x : array_like
-        float16/32/64 keep their dtype; integers and bool give float64.
+        float16/32/64 and longdouble keep their dtype; integers and bool give float64.
 
     Examples
     --------
@@ -75,7 +75,7 @@ class log_sigmoid:
     Parameters
     ----------
     x : array_like
-        float16/32/64 keep their dtype; integers and bool give float64.
+        float16/32/64 and longdouble keep their dtype; integers and bool give float64.
 
     Examples
     --------
@@ -120,7 +120,8 @@ class logit:
     Parameters
     ----------
     p : array_like
-        Probabilities; float16/32/64 keep their dtype, integers and bool give float64.
+        Probabilities; float16/32/64 and longdouble keep their dtype, integers and bool give
+        float64.
     eps : float or None, default None
         Clamp p to [eps, 1 - eps] first, as torch.logit (the derivative is 0 where the
         clamp is active).
@@ -180,7 +181,7 @@ def _in_unit_interval(p):
 
 
 def _tanh_grad(x):
-    e = np.exp(-2.0 * np.minimum(np.abs(x), 1e3))
+    e = np.exp(-2.0 * np.minimum(np.abs(x), m.far(x)))
     d = 1.0 + e
     return np.minimum(4.0 * e / (d * d), 1.0)
 
@@ -203,7 +204,7 @@ class tanh:
     Parameters
     ----------
     x : array_like
-        float16/32/64 keep their dtype; integers and bool give float64.
+        float16/32/64 and longdouble keep their dtype; integers and bool give float64.
 
     Examples
     --------
