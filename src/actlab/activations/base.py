@@ -20,6 +20,8 @@ dtype policy
 * bool and integers -> float64;
 * complex, object, string, datetime ... -> :class:`TypeError` naming the dtype;
 * NaN in -> NaN out; +-inf give the limits; no RuntimeWarning for any input.
+* arrays of other libraries with ``__array_ufunc__`` (dask) go through the compiled ufunc and
+  stay their type (lazy); without a ufunc (logit, identity, axis functions) a TypeError.
 
 May import: NumPy and (lazily, when a kernel is first looked up) :mod:`actlab._kernels`.
 """
@@ -62,6 +64,13 @@ def as_float_array(x: Any, name: str = "x") -> tuple[np.ndarray, np.dtype]:
     if arr.dtype != out_dt:
         arr = arr.astype(out_dt)
     return arr, out_dt
+
+
+def _foreign(x: Any) -> bool:
+    """An array of another library that takes NumPy's ufuncs (dask): not an ndarray or a
+    NumPy scalar, with an ``__array_ufunc__`` (None means it refuses ufuncs)."""
+    return (not isinstance(x, (np.ndarray, np.generic))
+            and getattr(type(x), "__array_ufunc__", None) is not None)
 
 
 def _widened(arr: np.ndarray) -> np.ndarray:
@@ -276,12 +285,12 @@ class Activation(_Described):
                 if type(out) is np.ndarray and out.dtype == x.dtype and out.shape == x.shape:
                     return direct[0](x, *direct[1], out=out)
         p = self._params(kwargs)
+        if _foreign(x):
+            return _dispatch(self, which, x, out, p, kernel)
         arr, out_dt = as_float_array(x)
         uf = self._ufunc_for(which, p) if kernel else None
         if uf is not None and out_dt in _NATIVE_FLOATS:  # the kernels: float32/64 only
-            extra = [p[k] for k in self._kernel_params]
-            if self._kernel_args is not None:
-                extra = self._kernel_args(*extra)
+            extra = self._kernel_extra(p)
             if not kwargs and arr is x:  # a native float32/64 array: remember the direct call
                 self._direct[(which, out_dt)] = (uf, tuple(np.array(v, out_dt) for v in extra))
             if out is not None:
@@ -293,6 +302,11 @@ class Activation(_Described):
         with np.errstate(under="ignore"):
             res = np.asarray(fn(wide, **p), dtype=wide.dtype)
         return _finish(res, out_dt, out, arr.ndim == 0)
+
+    def _kernel_extra(self, p: Mapping[str, Any]) -> list:
+        """The kernel's extra inputs after x: the parameters that select no variant."""
+        extra = [p[k] for k in self._kernel_params]
+        return list(self._kernel_args(*extra)) if self._kernel_args is not None else extra
 
     def __call__(self, x: Any, *, out: np.ndarray | None = None, **params: Any):
         """Value ``f(x)`` elementwise; see the class docstring for the dtype policy."""
@@ -321,8 +335,11 @@ class Activation(_Described):
         """Vector-Jacobian product ``dy * f'(x)`` (elementwise), the form layers use.
 
         ``dy`` is broadcast against ``x``; the result has the dtype of ``f'(x)``.
-        Neither argument is modified.
+        Neither argument is modified.  Arrays of other libraries (dask) stay their type:
+        ``grad(x) * dy``, both lazy.
         """
+        if _foreign(x) or _foreign(dy):
+            return _foreign_vjp(self, x, dy, params)
         g = np.asarray(self.grad(x, **params))
         d, _ = as_float_array(dy, "dy")
         d = d.astype(g.dtype, copy=False)
@@ -340,6 +357,29 @@ class Activation(_Described):
     def __repr__(self) -> str:
         ps = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"<actlab activation {self.name}({ps})>" if ps else f"<actlab activation {self.name}>"
+
+
+def _dispatch(act: Activation, which: str, x: Any, out: Any, p: Mapping[str, Any], kernel: bool):
+    """``x`` of another array library (dask): through the ufunc, so it stays that type."""
+    uf = act._ufunc_for(which, p) if kernel else None
+    if uf is None:  # the NumPy formulas would turn x into an ndarray, all of it
+        why = ("the NumPy reference needs" if not kernel
+               else f"{which} has no compiled ufunc, so it needs")
+        raise TypeError(f"actlab.{act.name}: {why} a NumPy array; got {type(x).__module__}."
+                        f"{type(x).__name__} (convert it with numpy.asarray to compute it eagerly)")
+    extra = act._kernel_extra(p)
+    return uf(x, *extra) if out is None else uf(x, *extra, out=out)
+
+
+def _foreign_vjp(act: Activation, x: Any, dy: Any, params: dict[str, Any]):
+    """``act.vjp`` of arrays of other libraries: ``grad(x) * dy``, both lazy."""
+    g = act.grad(x, **params)
+    d = dy if _foreign(dy) else as_float_array(dy, "dy")[0]
+    d = d.astype(g.dtype)
+    if act._flat is not None:  # dy is 0 on a flat piece: no 0 * inf when it is computed
+        xa = x if _foreign(x) else as_float_array(x)[0]
+        d = np.where(act._flat(xa, **act._params(params)), 0.0, d)
+    return g * d
 
 
 class AxisActivation(_Described):
@@ -386,7 +426,15 @@ class AxisActivation(_Described):
             raise ValueError(f"actlab: axis {ax} is out of bounds for an array of dimension {arr.ndim}")
         return ax % arr.ndim
 
+    def _no_foreign(self, *args: Any) -> None:
+        for a in args:
+            if _foreign(a):  # np.asarray would compute it all; there is no ufunc to keep it lazy
+                raise TypeError(f"actlab.{self.name}: axis functions have no ufunc and need NumPy "
+                                f"arrays; got {type(a).__module__}.{type(a).__name__} (convert it "
+                                f"with numpy.asarray to compute it eagerly)")
+
     def __call__(self, x: Any, axis: int = -1):
+        self._no_foreign(x)
         arr, out_dt = as_float_array(x)
         ax = self._axis(arr, axis)
         wide = _widened(arr)
@@ -396,6 +444,7 @@ class AxisActivation(_Described):
 
     def vjp(self, x: Any, dy: Any, axis: int = -1, *, y: Any = None):
         """``dx = J^T dy`` along ``axis`` in O(n); ``y`` = the forward output if known."""
+        self._no_foreign(x, dy, y)
         arr, out_dt = as_float_array(x)
         ax = self._axis(arr, axis)
         d, _ = as_float_array(dy, "dy")
