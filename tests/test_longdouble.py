@@ -100,3 +100,10 @@ def test_logit_in_long_double_precision():
         q = _mp(p)
         assert _rel(y, mp.log(q) - mp.log1p(-q)) < 1e-18
         assert _rel(g, 1 / (q * (1 - q))) < 1e-18
+
+
+def test_piecewise_slopes_are_long_double_constants():
+    x = np.linspace(-2.9, 2.9, 9, dtype=LD)
+    sixth = LD(1) / LD(6)  # float64's 1/6 is 5.6e-17 away
+    np.testing.assert_array_equal(al.hard_sigmoid.grad(x), np.full_like(x, sixth))
+    np.testing.assert_array_equal(al.hard_sigmoid(x), (x + 3) / 6)

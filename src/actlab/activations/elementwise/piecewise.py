@@ -305,7 +305,7 @@ class hard_sigmoid:
     @staticmethod
     def grad(x):
         # 1/6 divided in x's dtype (a float64 1/6 is 5.6e-17 off in long double)
-        return m.nanpass(x, np.where((x > -3) & (x < 3), 1.0, 0.0) / 6.0)
+        return m.nanpass(x, ((x > -3) & (x < 3)).astype(x.dtype) / 6.0)
 
     grad2 = staticmethod(_zeros)
 
