@@ -57,6 +57,9 @@ def test_grad2_close(name, path):
     xs = np.concatenate([np.linspace(-30, 30, 601), [-700.0, -300.0, 300.0]])
     got = _eval(name, 2, xs, path)
     ref = np.array([float(v) for v in reference(name, 2, xs)])
+    kinks = np.isnan(ref)  # elu/selu'' at 0: the reference is NaN where f'' does not exist
+    assert kinks.sum() <= 1
+    xs, got, ref = xs[~kinks], got[~kinks], ref[~kinks]
     scale = np.maximum(np.abs(ref), 1e-3 * np.max(np.abs(ref)))
     err = np.abs(got - ref) / (scale * np.finfo(np.float64).eps)
     assert np.max(err) <= GRAD2_F64_ABS, f"{name}'': {np.max(err):.1f} at x={xs[np.argmax(err)]}"
