@@ -10,16 +10,22 @@ import actlab as al
 from actlab._kernels import _ufuncs as U
 
 UNARY = ["sigmoid", "log_sigmoid", "tanh", "silu", "gelu", "gelu_tanh", "selu", "mish",
-         "hard_sigmoid", "hard_swish", "relu", "relu6", "step"]
+         "hard_sigmoid", "hard_swish", "relu", "relu6", "step", "logit"]
 PARAM = {"leaky_relu": {"negative_slope": 0.01}, "elu": {"alpha": 1.0},
          "softplus": {"beta": 1.0, "threshold": np.inf}}
 SUFFIX = ("", "_grad", "_grad2")
 ALL_KERNELS = [b + s for b in UNARY + list(PARAM) for s in SUFFIX]
 
-# ULP bounds of the kernels (issue 7): values, first derivatives (float64); float32 <= 1.
-VALUE_F64 = {"sigmoid": 1.0, "log_sigmoid": 1.0, "softplus": 1.0, "silu": 1.0, "tanh": 2.0,
-             "gelu": 2.0, "mish": 2.0, "gelu_tanh": 2.0, "elu": 2.0, "selu": 2.0}
-GRAD_F64 = 4.0
+# ULP bounds of the kernels (issue 16): every value and first derivative <= 1 ULP of plain
+# math, float32 and float64, every ISA; second derivatives <= 4 ULP where the true value is a
+# normal number
+VALUE_F64 = {"sigmoid": 1.0, "log_sigmoid": 1.0, "softplus": 1.0, "silu": 1.0, "tanh": 1.0,
+             "gelu": 1.0, "mish": 1.0, "gelu_tanh": 1.0, "elu": 1.0, "selu": 1.0}
+GRAD_F64 = 1.0
+GRAD2_BOUND = 4.0
+# the roots of f' and f'' (where closed forms cancel and the kernels switch to series)
+ROOTS = {"silu": (-1.2785, -2.3994, 2.3994), "mish": (-1.1924, 1.4906, -2.2564),
+         "gelu": (-0.7518, -1.4142, 1.4142), "gelu_tanh": (-0.7525, -1.4185, 1.4185)}
 
 # the edges every kernel is checked at: infinities, overflow and subnormal borders, signed zeros
 SPECIAL = np.array([-np.inf, -1000.0, -745.5, -710.0, -100.0, -30.0, -6.0, -3.0, -1.5, -0.5, -1e-310,
@@ -58,8 +64,10 @@ def reference_formula(kernel: str, x: np.ndarray) -> np.ndarray:
 def mp_points(dt):
     xs = sweep_points(dt, n_random=250, seed=11)
     rng = np.random.default_rng(5)
-    # the windows of the root series of f' (x0 +- 0.5) and just outside them
-    roots = np.concatenate([r + rng.uniform(-0.75, 0.75, 40) for r in (-1.2785, -1.1924, -0.7518, -0.7525)])
+    # the windows of the root series of f' and f'' (x0 +- 0.5), just outside them, and close in
+    r0 = np.array(sorted({r for rs in ROOTS.values() for r in rs}))
+    roots = np.concatenate([r0[:, None] + rng.uniform(-0.75, 0.75, (r0.size, 40)),
+                            r0[:, None] + rng.uniform(-1e-3, 1e-3, (r0.size, 8))], axis=1).ravel()
     tiny = np.finfo(dt).tiny
     special = np.array([0.0, tiny, -tiny, 2 * tiny, 1e-30, -1e-30, 0.25, -0.25, 1.0, -1.0, 20.0,
                         20.000001, 19.99999])

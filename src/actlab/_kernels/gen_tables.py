@@ -19,7 +19,7 @@ import struct
 
 import mpmath as mp
 
-from actlab._roots import ROOT_SERIES
+from actlab._roots import ROOT_C_LO, ROOT_SERIES
 
 mp.mp.prec = 200
 HERE = pathlib.Path(__file__).resolve().parent
@@ -146,7 +146,7 @@ def _constants(ln2) -> list[str]:
         "K_GT_C1_H": dd(2 * mp.sqrt(2 / mp.pi))[0], "K_GT_C1_L": dd(2 * mp.sqrt(2 / mp.pi))[1],
         "K_GT_C3_H": dd(2 * mp.sqrt(2 / mp.pi) * mp.mpf("0.044715"))[0],
         "K_GT_C3_L": dd(2 * mp.sqrt(2 / mp.pi) * mp.mpf("0.044715"))[1],
-        "K_INV_SQRT_2PI": hx(1 / mp.sqrt(2 * mp.pi)),
+        "K_INV_SQRT_2PI": hx(1 / mp.sqrt(2 * mp.pi)), "K_INV_SQRT_2PI_L": dd(1 / mp.sqrt(2 * mp.pi))[1],
         "K_SELU_SCALE": hx(mp.mpf("1.0507009873554804934193349852946")),
         "K_SELU_ALPHA": hx(mp.mpf("1.6732632423543772848170429916717")),
         "K_SELU_SA_H": dd(mp.mpf("1.0507009873554804934193349852946") * mp.mpf("1.6732632423543772848170429916717"))[0],
@@ -259,6 +259,8 @@ def _root_tables() -> list[str]:
         tag = f"K_ROOT_{name.upper()}_{order}"
         lines += ["", f"#define {tag}_HI {hx(hi)}", f"#define {tag}_LO {hx(lo)}",
                   f"#define {tag}_R {hx(radius)}", f"#define {tag}_N {len(coeffs)}",
+                  f"#define {tag}_C1L {hx(ROOT_C_LO[name, order][0])}",
+                  f"#define {tag}_C2L {hx(ROOT_C_LO[name, order][1])}",
                   f"static const double k_root_{name}_{order}[{tag}_N] = {{"]
         lines += [f"    {hx(v)}," for v in coeffs]
         lines.append("};")

@@ -20,24 +20,47 @@ KINLINE double k_clamp(double x, double lo, double hi)
     return t > hi ? hi : t;
 }
 
-/* ----------------------------------------------------------------- root series */
-KINLINE double k_root_patch(double x, double y, double hi, double lo, double radius,
-                            const double *c, const int n)
+/* (ah + al) / (bh + bl) as a double-double (k_div's quotient and its correction) */
+KINLINE void k_quo_dd(double ah, double al, double bh, double bl, double *h, double *l)
 {
-    double d = (x - hi) - lo;
+    double corr, q = k_div(ah, al, bh, bl, 1, &corr);
+    *h = q + corr;
+    *l = (q - *h) + corr;
+}
+
+/* ----------------------------------------------------------------- root series */
+/* Near a root x0 of f' every closed form cancels (and the double-double ones inherit the
+ * ~1e-19 relative error of their exp / erfcx, amplified by |terms| / |f'|); there
+ *   f'(x0 + d) = c1 d + c2 d^2 + d^3 A(d),  A the Horner sum of c3 .. cK,
+ * with d = x - hi - lo a double-double, c1 d and c2 d^2 formed exactly from c1, c2 as
+ * double-doubles, and the one rounding at the end.  |d^3 A| <= |c3/c1| R^2 |c1 d| (<= 0.04 of
+ * the result for |d| <= R = 1/2), so A's few ULP cost <= 0.1 ULP: <= 0.6 ULP in all. */
+KINLINE double k_root_patch(double x, double y, double hi, double lo, double radius, double c1l,
+                            double c2l, const double *c, const int n)
+{
+    double s, se;
+    k_two_sum(x, -hi, &s, &se);
+    double dh = s - lo;
+    double dl = ((s - dh) - lo) + se;
     double acc = c[n - 1];
 #pragma GCC unroll 40
-    for (int i = n - 2; i >= 0; i--)
-        acc = KFMA(acc, d, c[i]);
-    return K_FABS(d) <= radius ? acc * d : y;
+    for (int i = n - 2; i >= 2; i--)
+        acc = KFMA(acc, dh, c[i]);
+    double p1, e1, q, qe, p2, e2, S, E;
+    k_two_prod(c[0], dh, &p1, &e1);
+    e1 += c[0] * dl + c1l * dh;
+    k_two_prod(dh, dh, &q, &qe);
+    qe += 2.0 * dh * dl;
+    k_two_prod(c[1], q, &p2, &e2);
+    e2 += c[1] * qe + c2l * q;
+    k_two_sum(p1, p2, &S, &E);
+    double r = S + (((E + e1) + e2) + q * dh * acc);
+    return K_FABS(dh) <= radius ? r : y;
 }
-#define K_ROOT(NAME, x, y)                                                                  \
-    k_root_patch((x), (y), K_ROOT_##NAME##_1_HI, K_ROOT_##NAME##_1_LO, K_ROOT_##NAME##_1_R,   \
-                 k_root_##NAME##_1_lower, K_ROOT_##NAME##_1_N)
-#define k_root_SILU_1_lower k_root_silu_1
-#define k_root_MISH_1_lower k_root_mish_1
-#define k_root_GELU_1_lower k_root_gelu_1
-#define k_root_GELU_TANH_1_lower k_root_gelu_tanh_1
+/* the series T (K_ROOT_<T>_* of ktables.h, table k_root_<t>) at x, else y */
+#define K_ROOT_AT(T, t, x, y)                                                                \
+    k_root_patch((x), (y), K_ROOT_##T##_HI, K_ROOT_##T##_LO, K_ROOT_##T##_R, K_ROOT_##T##_C1L, \
+                 K_ROOT_##T##_C2L, k_root_##t, K_ROOT_##T##_N)
 
 /* ----------------------------------------------------------------- float32 fast path
  * (HI = 0; see kmath.h: every value below is within 2^-29 relative before the final
@@ -181,10 +204,20 @@ KINLINE double k_sigmoid_grad(double x, const int HI)
 KINLINE double k_sigmoid_grad2(double x, const int HI)
 {
     ksig c = k_sig_ctx(-K_FABS(x), 0.0, HI);
-    double mh, ml;
+    double mh, ml, v;
     k_em1(&c, HI, &mh, &ml);
-    double d = c.dh;
-    double v = ((1.0 + c.ph) * (-mh)) / (d * d * d);
+    if (HI) { /* e (1 - e) / (1 + e)^3 in double-doubles, one rounding (five reach 4 ULP) */
+        double oh, ol, nh, nl, d2h, d2l, d3h, d3l, corr;
+        k_one_p(&c, HI, &oh, &ol);
+        k_mul_dd(oh, ol, -mh, -ml, &nh, &nl);
+        k_mul_dd(c.dh, c.dl, c.dh, c.dl, &d2h, &d2l);
+        k_mul_dd(d2h, d2l, c.dh, c.dl, &d3h, &d3l);
+        v = k_div(nh, nl, d3h, d3l, HI, &corr);
+        v += corr;
+    } else {
+        double d = c.dh;
+        v = ((1.0 + c.ph) * (-mh)) / (d * d * d);
+    }
     v = k_scale(v, c.kd, HI);
     return x > 0.0 ? -v : v;
 }
@@ -352,7 +385,7 @@ KINLINE double k_silu_grad(double x, const int HI)
         double neg = (1.0 + c.ph) * (d + xc);
         y = k_scale((p ? pos : neg) / d2, p ? 0.0 : c.kd, HI);
     }
-    return K_ROOT(SILU, x, y);
+    return K_ROOT_AT(SILU_1, silu_1, x, y);
 }
 
 /* sigma'(x) (2 - |x| (1 - e) / (1 + e)) */
@@ -362,9 +395,22 @@ KINLINE double k_silu_grad2(double x, const int HI)
     double mh, ml;
     k_em1(&c, HI, &mh, &ml);
     double xa = K_FABS(k_clamp(x, -800.0, 800.0));
-    double d = c.dh;
-    double v = ((1.0 + c.ph) / (d * d)) * (2.0 + xa * mh / d);
-    return k_scale(v, c.kd, HI);
+    double d = c.dh, v;
+    if (HI) { /* 2 - |x| tanh(|x|/2) cancels around its roots: double-doubles throughout */
+        double th, tl, ph, pl, ih, il, oh, ol, d2h, d2l, sh, sl, rh, rl;
+        k_quo_dd(-mh, -ml, c.dh, c.dl, &th, &tl);
+        k_mul_dd(xa, 0.0, th, tl, &ph, &pl);
+        k_add_dd(2.0, 0.0, -ph, -pl, &ih, &il);
+        k_one_p(&c, HI, &oh, &ol);
+        k_mul_dd(c.dh, c.dl, c.dh, c.dl, &d2h, &d2l);
+        k_quo_dd(oh, ol, d2h, d2l, &sh, &sl);
+        k_mul_dd(sh, sl, ih, il, &rh, &rl);
+        v = rh + rl;
+    } else {
+        v = ((1.0 + c.ph) / (d * d)) * (2.0 + xa * mh / d);
+    }
+    v = k_scale(v, c.kd, HI);
+    return K_ROOT_AT(SILU_2, silu_2, xa, v); /* even: the roots +-2.3994 */
 }
 
 /* ----------------------------------------------------------------- mish */
@@ -429,6 +475,21 @@ KINLINE double k_mish_grad(double x, const int HI)
     double P = ((e + 4.0) * e + (6.0 + 4.0 * xc)) * e + 4.0 * (1.0 + xc);
     double neg;
     if (HI) {
+        /* x >= 0: all terms positive, but eight roundings in double reach 2 ULP */
+        double el = c.el, E2h, E2l, Ah, Al, Dh, Dl, T1h, T1l, Bh, Bl, T2h, T2l, Nh, Nl, Qh, Ql, cq;
+        k_mul_dd(e, el, e, el, &E2h, &E2l);
+        k_add_dd(1.0, 0.0, 2.0 * e, 2.0 * el, &Ah, &Al);
+        k_add_dd(Ah, Al, 2.0 * E2h, 2.0 * E2l, &Dh, &Dl);
+        k_mul_dd(Ah, Al, Dh, Dl, &T1h, &T1l);
+        k_add_dd(1.0, 0.0, e, el, &Bh, &Bl);
+        k_mul_dd(E2h, E2l, Bh, Bl, &T2h, &T2l);
+        k_mul_dd(T2h, T2l, 4.0 * xc, 0.0, &T2h, &T2l);
+        k_add_dd(T1h, T1l, T2h, T2l, &Nh, &Nl);
+        k_mul_dd(Dh, Dl, Dh, Dl, &Qh, &Ql);
+        double q = k_div(Nh, Nl, Qh, Ql, HI, &cq);
+        pos = q + cq;
+    }
+    if (HI) {
         /* P and D in double-double: P = ((e + 4) e + (6 + 4x)) e + 4 (1 + x) */
         double el = c.el, Ah, Al, Bh, Bl, Ch, Cl, Fh, Fl, Ph, Pl, Gh, Gl, Dh, Dl;
         k_add_dd(e, el, 4.0, 0.0, &Ah, &Al);
@@ -450,7 +511,7 @@ KINLINE double k_mish_grad(double x, const int HI)
         neg = k_scale((1.0 + c.ph) * P / (Dn * Dn), c.kd, HI);
     }
     double y = x >= 0.0 ? pos : neg;
-    return K_ROOT(MISH, x, y);
+    return K_ROOT_AT(MISH_1, mish_1, x, y);
 }
 
 /* S sigma (2 + x (sigma(-x) - 2 T sigma)), S = sech^2(softplus x), T = tanh(softplus x) */
@@ -466,7 +527,42 @@ KINLINE double k_mish_grad2(double x, const int HI)
     double in = 2.0 + xc * ((Dn - 2.0 * e * e * (e + 2.0)) / (Dn * (1.0 + e)));
     double neg = 4.0 * m * (1.0 + e) * in / (Dn * Dn);
     int p = x >= 0.0;
-    return k_scale(p ? pos : neg, p ? 2.0 * c.kd : c.kd, HI);
+    if (HI) { /* the inner factors cancel around the roots 1.49 and -2.26: double-doubles */
+        double el = c.el, E2h, E2l, E3h, E3l, Bh, Bl, Dh, Dl, Nh, Nl, Qh, Ql, Rh, Rl, Ih, Il;
+        double t1h, t1l, oh, ol, Fh, Fl, D2h, D2l;
+        k_mul_dd(e, el, e, el, &E2h, &E2l);
+        k_mul_dd(E2h, E2l, e, el, &E3h, &E3l);
+        k_add_dd(1.0, 0.0, e, el, &Bh, &Bl);
+        if (p) { /* Dp = 1 + 2e + 2e^2, N = 2e^3 + 2e^2 - 3e - 2 */
+            k_add_dd(1.0, 0.0, 2.0 * e, 2.0 * el, &Dh, &Dl);
+            k_add_dd(Dh, Dl, 2.0 * E2h, 2.0 * E2l, &Dh, &Dl);
+            k_add_dd(2.0 * E3h, 2.0 * E3l, 2.0 * E2h, 2.0 * E2l, &Nh, &Nl);
+            k_add_dd(Nh, Nl, -3.0 * e, -3.0 * el, &Nh, &Nl);
+            k_add_dd(Nh, Nl, -2.0, 0.0, &Nh, &Nl);
+        } else { /* Dn = e^2 + 2e + 2, N = Dn - 2e^2 (e + 2) = 2 + 2e - 3e^2 - 2e^3 */
+            k_add_dd(E2h, E2l, 2.0 * e, 2.0 * el, &Dh, &Dl);
+            k_add_dd(Dh, Dl, 2.0, 0.0, &Dh, &Dl);
+            k_add_dd(2.0, 0.0, 2.0 * e, 2.0 * el, &Nh, &Nl);
+            k_add_dd(Nh, Nl, -3.0 * E2h, -3.0 * E2l, &Nh, &Nl);
+            k_add_dd(Nh, Nl, -2.0 * E3h, -2.0 * E3l, &Nh, &Nl);
+        }
+        k_mul_dd(Dh, Dl, Bh, Bl, &Qh, &Ql);
+        k_quo_dd(Nh, Nl, Qh, Ql, &Rh, &Rl);
+        k_mul_dd(xc, 0.0, Rh, Rl, &Ih, &Il);
+        k_add_dd(2.0, 0.0, Ih, Il, &Ih, &Il);
+        /* 4 (1 + e) m^k inner / D^2, m = e 2^-kd (k = 2 for x >= 0, 1 otherwise) */
+        k_one_p(&c, HI, &oh, &ol);
+        k_mul_dd(Bh, Bl, oh, ol, &Fh, &Fl);
+        if (p)
+            k_mul_dd(Fh, Fl, oh, ol, &Fh, &Fl);
+        k_mul_dd(Fh, Fl, Ih, Il, &t1h, &t1l);
+        k_mul_dd(Dh, Dl, Dh, Dl, &D2h, &D2l);
+        double corr, q = k_div(4.0 * t1h, 4.0 * t1l, D2h, D2l, HI, &corr);
+        pos = neg = q + corr;
+    }
+    double y = k_scale(p ? pos : neg, p ? 2.0 * c.kd : c.kd, HI);
+    y = K_ROOT_AT(MISH_2, mish_2, x, y); /* the roots 1.4906 and -2.2564 */
+    return K_ROOT_AT(MISH_LEFT_2, mish_left_2, x, y);
 }
 
 /* ----------------------------------------------------------------- gelu (exact) */
@@ -474,7 +570,7 @@ KINLINE double k_mish_grad2(double x, const int HI)
  * Phi(-u) = exp(-u^2/2) erfcx(u/sqrt2) / 2, erfcx from a Chebyshev series in
  * Y = (u - K) / (u + K);  x^2 split exactly so exp(-x^2/2) keeps full accuracy. */
 KINLINE void k_gelu_parts(double x, const int HI, double *qh, double *ql, double *kd,
-                          double *phi, double *uc_out)
+                          double *phi, double *phil, double *uc_out)
 {
     double UC = HI ? 40.0 : 20.0;
     double uc = K_FABS(x);
@@ -580,14 +676,19 @@ KINLINE void k_gelu_parts(double x, const int HI, double *qh, double *ql, double
     *qh = k_div(nh, nl, dh, dl, HI, &corr);
     *ql = corr;
     *kd = k;
-    *phi = (oh + ol) * K_INV_SQRT_2PI;
+    if (HI) {
+        k_mul_dd(oh, ol, K_INV_SQRT_2PI, K_INV_SQRT_2PI_L, phi, phil);
+    } else {
+        *phi = (oh + ol) * K_INV_SQRT_2PI;
+        *phil = 0.0;
+    }
     *uc_out = uc;
 }
 
 KINLINE double k_gelu(double x, const int HI)
 {
-    double qh, ql, kd, phi, uc, r;
-    k_gelu_parts(x, HI, &qh, &ql, &kd, &phi, &uc);
+    double qh, ql, kd, phi, phil, uc, r;
+    k_gelu_parts(x, HI, &qh, &ql, &kd, &phi, &phil, &uc);
     double xc = k_clamp(x, HI ? -40.0 : -20.0, K_INF);
     int neg = x < 0.0;
     /* x < 0: x Q 2^kd;  x >= 0: x (1 - Q 2^kd) */
@@ -605,23 +706,34 @@ KINLINE double k_gelu(double x, const int HI)
     r = neg ? k_scale(r, kd, HI) : r;
     /* x >= UC: Phi(-x) 2^kd is below 2^-1074, so gelu(x) = x exactly -- said outright,
      * because without FMA the Dekker split in k_two_prod overflows for x > 2^996 (NaN). */
-    return x >= (HI ? 40.0 : 20.0) ? x : r;
+    return (x >= (HI ? 40.0 : 20.0) || x == 0.0) ? x : r; /* and -0 -> -0 (as float32, torch) */
 }
 
-/* Phi(x) + x phi(x):  x < 0: 2^kd (Q - u phi);  x >= 0: 1 - Q + x phi */
+/* Phi(x) + x phi(x):  x < 0: 2^kd (Q - u phi);  x >= 0: 1 - 2^kd (Q - u phi).  With HI
+ * every part is a double-double (phi included: rounded, its error would be amplified by
+ * u phi / |f'| ~ 2 near x = -1.26) and the sum rounds once. */
 KINLINE double k_gelu_grad(double x, const int HI)
 {
-    double qh, ql, kd, phi, uc;
-    k_gelu_parts(x, HI, &qh, &ql, &kd, &phi, &uc);
-    double up, ue, nh_, ne_;
-    k_two_prod(uc, phi, &up, &ue);
-    k_two_sum(qh, -up, &nh_, &ne_);
-    double neg = k_scale(nh_ + ((ne_ - ue) + ql), kd, HI);
-    double q2 = k_scale(qh, kd, HI), ph2 = k_scale(phi, kd, HI);
-    double pos = (1.0 - q2) + uc * ph2;
-    double y = x < 0.0 ? neg : pos;
+    double qh, ql, kd, phi, phil, uc, y;
+    k_gelu_parts(x, HI, &qh, &ql, &kd, &phi, &phil, &uc);
+    if (HI) {
+        double uh, ul, Sh, Sl, Oh, Ol;
+        k_mul_dd(uc, 0.0, phi, phil, &uh, &ul);
+        k_add_dd(qh, ql, -uh, -ul, &Sh, &Sl); /* Q - u phi, times 2^kd */
+        double sh = k_scale(Sh, kd, HI), sl = k_scale(Sl, kd, HI);
+        k_add_dd(1.0, 0.0, -sh, -sl, &Oh, &Ol);
+        y = x < 0.0 ? sh + sl : Oh + Ol;
+    } else {
+        double up, ue, nh_, ne_;
+        k_two_prod(uc, phi, &up, &ue);
+        k_two_sum(qh, -up, &nh_, &ne_);
+        double neg = k_scale(nh_ + ((ne_ - ue) + ql), kd, HI);
+        double q2 = k_scale(qh, kd, HI), ph2 = k_scale(phi, kd, HI);
+        double pos = (1.0 - q2) + uc * ph2;
+        y = x < 0.0 ? neg : pos;
+    }
     y = K_ISNAN(x) ? x : y;
-    return K_ROOT(GELU, x, y);
+    return K_ROOT_AT(GELU_1, gelu_1, x, y);
 }
 
 /* phi(x) (2 - x^2) */
@@ -712,7 +824,7 @@ KINLINE double k_gelu_tanh_grad(double x, const int HI)
         y = p ? pos : neg;
     }
     y = x > 40.0 ? 1.0 : y;
-    return K_ROOT(GELU_TANH, x, y);
+    return K_ROOT_AT(GELU_TANH_1, gelu_tanh_1, x, y);
 }
 
 /* sigma'(v) (2 v' + x (sigma''(v)/sigma'(v) v'^2 + v'')), sigma''/sigma' = -sign(v)(1-e)/(1+e) */
@@ -721,14 +833,37 @@ KINLINE double k_gelu_tanh_grad2(double x, const int HI)
     double xc = k_clamp(x, -40.0, 40.0);
     double vh, vl, dv;
     k_gt_v(xc, HI, &vh, &vl, &dv);
-    ksig c = k_sig_ctx(-K_FABS(vh), 0.0, HI);
+    /* vl too: exp(-|v|) at |v| ~ 600 (x ~ 20) would lose 2^-45 relative without it */
+    ksig c = k_sig_ctx(-K_FABS(vh), vh > 0.0 ? -vl : vl, HI);
     double mh, ml;
     k_em1(&c, HI, &mh, &ml);
     double d = c.dh;
     double r = vh > 0.0 ? mh / d : -mh / d;
     double inner = 2.0 * dv + xc * (r * dv * dv + 6.0 * K_GT_C3_H * xc);
     double v = k_scale(((1.0 + c.ph) / (d * d)) * inner, c.kd, HI);
-    return x > 40.0 ? 0.0 : v;
+    if (HI) { /* inner cancels around the roots +-1.4185: double-doubles throughout */
+        double x2h, x2l, q, qe, t3h, t3l, dvh, dvl, Rh, Rl, Vh, Vl, Ch, Cl, Ih, Il, oh, ol;
+        double d2h, d2l, Sh, Sl, Yh, Yl;
+        k_two_prod(xc, xc, &x2h, &x2l);
+        k_mul_dd(K_GT_C3_H, K_GT_C3_L, x2h, x2l, &q, &qe);
+        k_mul_dd(3.0, 0.0, q, qe, &t3h, &t3l);
+        k_add_dd(K_GT_C1_H, K_GT_C1_L, t3h, t3l, &dvh, &dvl); /* v' = C1 + 3 C3 x^2 */
+        k_quo_dd(vh > 0.0 ? mh : -mh, vh > 0.0 ? ml : -ml, c.dh, c.dl, &Rh, &Rl);
+        k_mul_dd(dvh, dvl, dvh, dvl, &Vh, &Vl);
+        k_mul_dd(Rh, Rl, Vh, Vl, &Vh, &Vl);
+        k_mul_dd(K_GT_C3_H, K_GT_C3_L, xc, 0.0, &Ch, &Cl);
+        k_mul_dd(6.0, 0.0, Ch, Cl, &Ch, &Cl); /* v'' = 6 C3 x */
+        k_add_dd(Vh, Vl, Ch, Cl, &Ih, &Il);
+        k_mul_dd(xc, 0.0, Ih, Il, &Ih, &Il);
+        k_add_dd(Ih, Il, 2.0 * dvh, 2.0 * dvl, &Ih, &Il);
+        k_one_p(&c, HI, &oh, &ol);
+        k_mul_dd(c.dh, c.dl, c.dh, c.dl, &d2h, &d2l);
+        k_quo_dd(oh, ol, d2h, d2l, &Sh, &Sl);
+        k_mul_dd(Sh, Sl, Ih, Il, &Yh, &Yl);
+        v = k_scale(Yh + Yl, c.kd, HI);
+    }
+    v = x > 40.0 ? 0.0 : v;
+    return K_ROOT_AT(GELU_TANH_2, gelu_tanh_2, K_FABS(x), v); /* even: the roots +-1.4185 */
 }
 
 /* ----------------------------------------------------------------- elu / selu */
@@ -842,7 +977,19 @@ KINLINE double k_relu6_grad(double x, const int HI)
 }
 KINLINE double k_relu6_grad2(double x, const int HI) { (void)HI; return k_zero_grad(x); }
 
-KINLINE double k_hard_sigmoid(double x, const int HI) { return k_relu6(x + 3.0, HI) / 6.0; }
+/* relu6(x + 3) / 6; with HI, x + 3 as a double-double divided by 6 once (the rounded x + 3
+ * then a rounded division is 1.0 ULP near x = -0.87) */
+KINLINE double k_hard_sigmoid(double x, const int HI)
+{
+    double t = k_relu6(x + 3.0, HI) / 6.0; /* NaN, the clamps and the float32 path */
+    if (HI) {
+        double sh, sl, corr, xc = k_clamp(x, -3.0, 3.0);
+        k_two_sum(xc, 3.0, &sh, &sl);
+        double mid = k_div_any(sh, sl, 6.0, HI, &corr) + corr;
+        t = (x > -3.0 && x < 3.0) ? mid : t;
+    }
+    return t;
+}
 KINLINE double k_hard_sigmoid_grad(double x, const int HI)
 {
     (void)HI;
@@ -850,19 +997,36 @@ KINLINE double k_hard_sigmoid_grad(double x, const int HI)
 }
 KINLINE double k_hard_sigmoid_grad2(double x, const int HI) { (void)HI; return k_zero_grad(x); }
 
+/* x (x + 3) / 6 and (2x + 3) / 6: with HI, x + 3 (or 2x + 3) as a double-double, the
+ * product exact, and the division by 6 rounded once (k_div_any); three roundings in plain
+ * double give 1.5 ULP, and x/3 + 1/2 cancels near x = -3/2 (40 ULP). */
 KINLINE double k_hard_swish(double x, const int HI)
 {
-    (void)HI;
-    double xc = k_clamp(x, -4.0, 4.0);
-    double mid = xc * (xc + 3.0) / 6.0;
+    double xc = k_clamp(x, -4.0, 4.0), mid;
+    if (HI) {
+        double sh, sl, ph, pl, corr;
+        k_two_sum(xc, 3.0, &sh, &sl);
+        k_mul_dd(xc, 0.0, sh, sl, &ph, &pl);
+        mid = k_div_any(ph, pl, 6.0, HI, &corr);
+        mid = xc == 0.0 ? xc : mid + corr; /* -0 stays -0 */
+    } else {
+        mid = xc * (xc + 3.0) / 6.0;
+    }
     double r = x >= 3.0 ? x : mid;
     return x <= -3.0 ? 0.0 : r;
 }
 KINLINE double k_hard_swish_grad(double x, const int HI)
 {
-    (void)HI;
-    double xc = k_clamp(x, -4.0, 4.0);
-    double r = x < 3.0 ? xc / 3.0 + 0.5 : K_NANPASS(x, 1.0);
+    double xc = k_clamp(x, -4.0, 4.0), mid;
+    if (HI) {
+        double sh, sl, corr;
+        k_two_sum(2.0 * xc, 3.0, &sh, &sl);
+        mid = k_div_any(sh, sl, 6.0, HI, &corr);
+        mid += corr;
+    } else {
+        mid = (2.0 * xc + 3.0) / 6.0;
+    }
+    double r = x < 3.0 ? mid : K_NANPASS(x, 1.0);
     return x <= -3.0 ? 0.0 : r;
 }
 KINLINE double k_hard_swish_grad2(double x, const int HI)
@@ -874,6 +1038,78 @@ KINLINE double k_hard_swish_grad2(double x, const int HI)
 KINLINE double k_step(double x, const int HI) { (void)HI; return x > 0.0 ? 1.0 : K_NANPASS(x, 0.0); }
 KINLINE double k_step_grad(double x, const int HI) { (void)HI; return k_zero_grad(x); }
 KINLINE double k_step_grad2(double x, const int HI) { (void)HI; return k_zero_grad(x); }
+
+/* ----------------------------------------------------------------- logit */
+/* log(p / (1 - p)) on [0, 1] (NaN outside; -inf at 0 and -0, inf at 1), always in
+ * double-doubles (the float32 loops too: one path, and logit is not a hot kernel).
+ * R = p / (1 - p) = 2^k m with m in [sqrt(1/2), sqrt 2) (frexp, then the exact scaling of
+ * both parts), log R = k ln2 + log1p(m - 1), m - 1 exact; log1p of the double-double is
+ * k_log1p01's (relative ~2^-67).  One rounding at the end: <= 0.5 + 2^-13 ULP.  (The
+ * textbook log1p((2p - 1) / (1 - p)) rounds the quotient first: 2.8 ULP.) */
+KINLINE double k_logit(double p, const int HI)
+{
+    (void)HI;
+    double qh, ql, rc;
+    k_two_sum(1.0, -p, &qh, &ql);
+    double q1 = qh == 0.0 ? 1.0 : qh; /* p = 1: a finite divisor, the result is set below */
+    double rh = k_div(p, 0.0, q1, ql, 1, &rc);
+    int e;
+    double mh = __builtin_frexp(rh, &e);
+    int lo = mh < 0x1.6a09e667f3bcdp-1; /* below sqrt(1/2): m in [sqrt(1/2), 1) instead */
+    mh = lo ? 2.0 * mh : mh;
+    e = lo ? e - 1 : e;
+    double ml = __builtin_ldexp(rc, -e);
+    double Lh, Ll, Ah, Al, S, E;
+    k_log1p01(mh - 1.0, ml, 1, &Lh, &Ll);
+    double ed = (double)e;
+    k_two_prod(ed, K_LN2_H, &Ah, &Al);
+    Al = KFMA(ed, K_LN2_L, Al);
+    k_two_sum(Ah, Lh, &S, &E);
+    double r = S + ((E + Al) + Ll);
+    r = (p >= 0.0 && p <= 1.0) ? r : __builtin_nan(""); /* outside [0, 1] (and NaN): NaN */
+    r = p == 0.0 ? -K_INF : r;
+    return p == 1.0 ? K_INF : r;
+}
+
+/* p (1 - p) as a double-double, for p in [0, 1] */
+KINLINE void k_logit_q(double p, double *h, double *l)
+{
+    double qh, ql;
+    k_two_sum(1.0, -p, &qh, &ql);
+    k_mul_dd(p, 0.0, qh, ql, h, l);
+}
+
+/* 1 / (p (1 - p)): +inf at p = +-0 and 1, NaN outside [0, 1]; below 2^-900 the product is
+ * p itself to far below a rounding and 1 / p is what is left (inf below 2^-1024). */
+KINLINE double k_logit_grad(double p, const int HI)
+{
+    (void)HI;
+    double Ph, Pl, corr;
+    k_logit_q(p, &Ph, &Pl);
+    Ph = K_FABS(Ph); /* -0 */
+    int tiny = Ph < 0x1p-900;
+    double y = k_div(1.0, 0.0, tiny ? 1.0 : Ph, tiny ? 0.0 : Pl, 1, &corr) + corr;
+    y = tiny ? 1.0 / Ph : y;
+    return (p >= 0.0 && p <= 1.0) ? y : __builtin_nan("");
+}
+
+/* (2p - 1) / (p (1 - p))^2 as two divisions by p (1 - p) (its square would leave the
+ * normal range for p < 1e-154 while the result is still finite) */
+KINLINE double k_logit_grad2(double p, const int HI)
+{
+    (void)HI;
+    double Ph, Pl, nh, nl, c1, c2;
+    k_logit_q(p, &Ph, &Pl);
+    Ph = K_FABS(Ph);
+    int tiny = Ph < 0x1p-900;
+    k_two_sum(2.0 * p, -1.0, &nh, &nl);
+    double dh = tiny ? 1.0 : Ph, dl = tiny ? 0.0 : Pl;
+    double t = k_div(nh, nl, dh, dl, 1, &c1);
+    double y = k_div(t, c1, dh, dl, 1, &c2) + c2;
+    y = tiny ? (nh / Ph) / Ph : y;
+    y = p == 0.0 ? -K_INF : (p == 1.0 ? K_INF : y);
+    return (p >= 0.0 && p <= 1.0) ? y : __builtin_nan("");
+}
 
 /* ----------------------------------------------------------------- fused */
 /* sigma(x), sigma'(x) and sigma(-x) = 1 - sigma(x); for !HI from one exponential e =

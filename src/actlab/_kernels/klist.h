@@ -20,6 +20,7 @@
     U(relu) U(relu_grad) U(relu_grad2)                                                         \
     U(relu6) U(relu6_grad) U(relu6_grad2)                                                      \
     U(step) U(step_grad) U(step_grad2)                                                         \
+    U(logit) U(logit_grad) U(logit_grad2)                                                      \
     B(leaky_relu) B(leaky_relu_grad) B(leaky_relu_grad2)                                       \
     B(elu) B(elu_grad) B(elu_grad2)                                                            \
     T(softplus) T(softplus_grad) T(softplus_grad2)                                             \

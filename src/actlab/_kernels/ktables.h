@@ -15,6 +15,7 @@
 #define K_GT_C3_H 0x1.2444f2a4d8b4bp-4
 #define K_GT_C3_L -0x1.6c843a29d1c70p-61
 #define K_INV_SQRT_2PI 0x1.9884533d43651p-2
+#define K_INV_SQRT_2PI_L -0x1.cbc0d30ebfd15p-56
 #define K_SELU_SCALE 0x1.0cfabd6a91132p+0
 #define K_SELU_ALPHA 0x1.ac5afad782cf1p+0
 #define K_SELU_SA_H 0x1.c212cc640f031p+0
@@ -123,6 +124,8 @@ static const double k_erfcx_dc[K_ERFCX_ND] = {-0x1.2025e527d6fd0p+1, 0x1.b154997
 #define K_ROOT_GELU_1_LO 0x1.13e74c58cada8p-56
 #define K_ROOT_GELU_1_R 0x1.0000000000000p-1
 #define K_ROOT_GELU_1_N 24
+#define K_ROOT_GELU_1_C1L 0x1.f7c1a23190c7cp-56
+#define K_ROOT_GELU_1_C2L 0x1.aea2e6afd7fdbp-56
 static const double k_root_gelu_1[K_ROOT_GELU_1_N] = {
     0x1.b9d98fa5a3215p-2,
     0x1.8d9a941de3ac5p-2,
@@ -154,6 +157,8 @@ static const double k_root_gelu_1[K_ROOT_GELU_1_N] = {
 #define K_ROOT_GELU_TANH_1_LO 0x1.4f523ed77dbdcp-55
 #define K_ROOT_GELU_TANH_1_R 0x1.0000000000000p-1
 #define K_ROOT_GELU_TANH_1_N 27
+#define K_ROOT_GELU_TANH_1_C1L 0x1.7625a206be83dp-56
+#define K_ROOT_GELU_TANH_1_C2L -0x1.d8ac0572d1edbp-56
 static const double k_root_gelu_tanh_1[K_ROOT_GELU_TANH_1_N] = {
     0x1.b8bacd2c96b91p-2,
     0x1.8cd1a2b2fff33p-2,
@@ -184,10 +189,50 @@ static const double k_root_gelu_tanh_1[K_ROOT_GELU_TANH_1_N] = {
     0x1.2a7c39c30fc60p-35,
 };
 
+#define K_ROOT_GELU_TANH_2_HI 0x1.6b23142700629p+0
+#define K_ROOT_GELU_TANH_2_LO 0x1.750d2fad2c04bp-54
+#define K_ROOT_GELU_TANH_2_R 0x1.0000000000000p-1
+#define K_ROOT_GELU_TANH_2_N 29
+#define K_ROOT_GELU_TANH_2_C1L 0x1.bec10da937575p-57
+#define K_ROOT_GELU_TANH_2_C2L 0x1.c7a9d2efcc877p-56
+static const double k_root_gelu_tanh_2[K_ROOT_GELU_TANH_2_N] = {
+    -0x1.a360c3e39b758p-2,
+    0x1.ba73788e0f42ep-2,
+    -0x1.0bae229791eaap-7,
+    -0x1.49ec14523aa05p-3,
+    0x1.d0e682b09898dp-5,
+    0x1.4842653d453b1p-6,
+    -0x1.11cd249c34d3cp-6,
+    0x1.9022fc3a97577p-11,
+    0x1.5a7bd658bbef1p-9,
+    -0x1.89f5e54488091p-11,
+    -0x1.1273a4c11227dp-12,
+    0x1.718457f626c8cp-13,
+    0x1.9bf9264e97e8ep-18,
+    -0x1.e9ab3d429bb7ap-16,
+    0x1.47c85a3c08c90p-18,
+    0x1.df01443bac1a1p-19,
+    -0x1.931f3c7f6ab56p-20,
+    -0x1.f0d15444f6120p-23,
+    0x1.2a7e3fa2ef4e3p-22,
+    -0x1.a6a8b782c474fp-26,
+    -0x1.3578b11a9e607p-25,
+    0x1.821a12df0580dp-27,
+    0x1.87ed39b8e3bfbp-29,
+    -0x1.2f5e67c7467fbp-29,
+    0x1.d5f4617f93646p-35,
+    0x1.4aa0f56509042p-32,
+    -0x1.30d8d2ad1be90p-34,
+    -0x1.ea563336ae6aep-36,
+    0x1.0dc464529dd35p-36,
+};
+
 #define K_ROOT_MISH_1_HI -0x1.31432c0d12d84p+0
 #define K_ROOT_MISH_1_LO -0x1.bf319154da210p-55
 #define K_ROOT_MISH_1_R 0x1.0000000000000p-1
 #define K_ROOT_MISH_1_N 28
+#define K_ROOT_MISH_1_C1L 0x1.1ad72de557d4cp-56
+#define K_ROOT_MISH_1_C2L 0x1.1a24b1362ba50p-58
 static const double k_root_mish_1[K_ROOT_MISH_1_N] = {
     0x1.115acb42500bbp-2,
     0x1.a34a251d8ad7bp-3,
@@ -219,10 +264,86 @@ static const double k_root_mish_1[K_ROOT_MISH_1_N] = {
     0x1.2afb1220b8b14p-39,
 };
 
+#define K_ROOT_MISH_2_HI 0x1.7d9612a440040p+0
+#define K_ROOT_MISH_2_LO 0x1.48a1647177d43p-54
+#define K_ROOT_MISH_2_R 0x1.0000000000000p-1
+#define K_ROOT_MISH_2_N 31
+#define K_ROOT_MISH_2_C1L 0x1.3f83647e05722p-57
+#define K_ROOT_MISH_2_C2L 0x1.c631748ca7448p-57
+static const double k_root_mish_2[K_ROOT_MISH_2_N] = {
+    -0x1.d8765d356c1afp-3,
+    0x1.2005f89b94e15p-2,
+    -0x1.467b383afa813p-4,
+    -0x1.11016a32bec52p-4,
+    0x1.eb6dcd56f7729p-5,
+    -0x1.24b1188ea3f55p-7,
+    -0x1.79fcae5ae4ba7p-7,
+    0x1.caeea1614b2fcp-8,
+    -0x1.1990c81d8054bp-12,
+    -0x1.6f584cc4a3af0p-10,
+    0x1.3ee8a1b2735a0p-11,
+    0x1.809ebdda7f117p-15,
+    -0x1.1fada05c82d53p-13,
+    0x1.6c4ee88d1ae24p-15,
+    0x1.3ee5ad04e1045p-17,
+    -0x1.867889953777dp-17,
+    0x1.5c30a3ef6d275p-19,
+    0x1.337431ff4d128p-20,
+    -0x1.dbf01773bf6f1p-21,
+    0x1.06747b96fd629p-23,
+    0x1.dce67b0ec5116p-24,
+    -0x1.08eb0b9e77cc3p-24,
+    0x1.b35e64a10010cp-29,
+    0x1.44710c7c928d2p-27,
+    -0x1.0ed7d6c081e0bp-28,
+    -0x1.9768e4d5ab02fp-33,
+    0x1.91ceaffea006bp-31,
+    -0x1.f9f87fd9f78e3p-33,
+    -0x1.5fc12b698a8f8p-35,
+    0x1.cd83581c5d347p-35,
+    -0x1.a683d1de93b50p-37,
+};
+
+#define K_ROOT_MISH_LEFT_2_HI -0x1.20d0f116eb001p+1
+#define K_ROOT_MISH_LEFT_2_LO -0x1.ed98c925498a2p-54
+#define K_ROOT_MISH_LEFT_2_R 0x1.0000000000000p-1
+#define K_ROOT_MISH_LEFT_2_N 25
+#define K_ROOT_MISH_LEFT_2_C1L -0x1.db4d963300d88p-58
+#define K_ROOT_MISH_LEFT_2_C2L -0x1.d34209ee288aep-58
+static const double k_root_mish_left_2[K_ROOT_MISH_LEFT_2_N] = {
+    0x1.bd7543d635e3fp-4,
+    0x1.956e15ad4977cp-4,
+    0x1.321192f866b01p-5,
+    0x1.b79f54f639c0dp-9,
+    -0x1.fa00ae6565a08p-9,
+    -0x1.451146d7c7c26p-9,
+    -0x1.9fa64b5d84113p-11,
+    -0x1.ba0303a55dc65p-14,
+    0x1.4dba0d414b9b4p-15,
+    0x1.0e6fa51038bd6p-15,
+    0x1.86c9cde32cec6p-17,
+    0x1.26e828ed46da8p-19,
+    -0x1.9b97ea0ba2a2ep-23,
+    -0x1.611e9f7f2eda8p-22,
+    -0x1.28b6e3573cd95p-23,
+    -0x1.11173bbb9a5c5p-25,
+    -0x1.f1148a3ee3016p-31,
+    0x1.7f6c43230c854p-29,
+    0x1.7f60fc4449b12p-30,
+    0x1.99e113eeef710p-32,
+    0x1.3c875a6928556p-35,
+    -0x1.5896c7851e9bbp-36,
+    -0x1.b636888e7d98ep-37,
+    -0x1.0d35e28069b78p-38,
+    -0x1.3c93813fb0181p-41,
+};
+
 #define K_ROOT_SILU_1_HI -0x1.474973c84120bp+0
 #define K_ROOT_SILU_1_LO -0x1.f8d74bc9ac154p-54
 #define K_ROOT_SILU_1_R 0x1.0000000000000p-1
 #define K_ROOT_SILU_1_N 25
+#define K_ROOT_SILU_1_C1L -0x1.2541062177473p-58
+#define K_ROOT_SILU_1_C2L -0x1.ae4095936c303p-57
 static const double k_root_silu_1[K_ROOT_SILU_1_N] = {
     0x1.be1410460527fp-3,
     0x1.2c563458cc0adp-3,
@@ -249,6 +370,39 @@ static const double k_root_silu_1[K_ROOT_SILU_1_N] = {
     0x1.1afa918bb2cf1p-37,
     0x1.a1ca0af75ced5p-40,
     -0x1.d271103ec27abp-42,
+};
+
+#define K_ROOT_SILU_2_HI 0x1.331e23ad9de11p+1
+#define K_ROOT_SILU_2_LO 0x1.a9c55ef03c74ap-53
+#define K_ROOT_SILU_2_R 0x1.0000000000000p-1
+#define K_ROOT_SILU_2_N 24
+#define K_ROOT_SILU_2_C1L 0x1.70c4911c32fadp-58
+#define K_ROOT_SILU_2_C2L 0x1.17a8829cf57fep-60
+static const double k_root_silu_2[K_ROOT_SILU_2_N] = {
+    -0x1.76e8b4eb0ea41p-4,
+    0x1.388203715b23ep-4,
+    -0x1.706e66bf3603bp-6,
+    -0x1.e178d8d2391d6p-10,
+    0x1.fa4e9f742fa77p-9,
+    -0x1.662f848d6c11cp-10,
+    0x1.e2e4a6611bf4bp-14,
+    0x1.94804c550c0fcp-14,
+    -0x1.8e0bb1b9411e3p-15,
+    0x1.1af1925d34d7ep-17,
+    0x1.4e83911395334p-20,
+    -0x1.3f8fd2d4427b6p-20,
+    0x1.51a7765845eb5p-22,
+    -0x1.544dd16469785p-27,
+    -0x1.849373225696dp-26,
+    0x1.2840743686948p-27,
+    -0x1.392c17b2941b0p-30,
+    -0x1.45f227eedfaabp-32,
+    0x1.a227c00e8a391p-33,
+    -0x1.6a211d2e840f1p-35,
+    -0x1.ca1c4dbe67fffp-41,
+    0x1.e161e7df3e3fcp-39,
+    -0x1.2ffb32ceb9829p-40,
+    0x1.c943240ab6b71p-44,
 };
 
 #endif

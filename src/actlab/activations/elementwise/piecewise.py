@@ -353,7 +353,8 @@ class hard_swish:
     @staticmethod
     def grad(x):
         xc = np.clip(x, -4.0, 4.0)
-        return m.nanpass(x, np.where(x <= -3, 0.0, np.where(x < 3, xc / 3.0 + 0.5, 1.0)))
+        # (2x + 3) / 6, not x/3 + 1/2: that cancels near x = -3/2 (43 ULP)
+        return m.nanpass(x, np.where(x <= -3, 0.0, np.where(x < 3, (2.0 * xc + 3.0) / 6.0, 1.0)))
 
     @staticmethod
     def grad2(x):

@@ -101,7 +101,8 @@ class log_sigmoid:
         return -m.sigmoid_grad(x)
 
 
-@activation(range=(-np.inf, np.inf), zero_centered=True, max_grad=np.inf, params={"eps": None})
+@activation(range=(-np.inf, np.inf), zero_centered=True, max_grad=np.inf, params={"eps": None},
+            kernel_variants={("eps", None): "logit"})  # the clamped form: NumPy only
 class logit:
     r"""Logit, the inverse of the sigmoid: log(p / (1 - p)) on [0, 1].
 
