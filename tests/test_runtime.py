@@ -1,16 +1,19 @@
-"""actlab.runtime.Runtime: settings checked, path chosen, threads, BLAS limit, copies and pickles;
-the recurrent layers take one explicitly."""
+"""actlab.runtime.Runtime: settings checked, path chosen, threads, the shared BLAS limit (nested,
+raising, across threads, a fake controller, a forked child), copies and pickles; the recurrent
+layers take one explicitly."""
 
 import copy
 import dataclasses
+import os
 import pickle
 import threading
+import warnings
 
 import numpy as np
 import pytest
 
 import actlab
-from actlab import _kernels, nn
+from actlab import _kernels, nn, runtime
 from actlab.runtime import (
     PARALLEL_WORK,
     RECURRENT_PATHS,
@@ -19,6 +22,11 @@ from actlab.runtime import (
     blas_single_thread,
     default,
 )
+
+
+def _blas_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    return [d["num_threads"] for d in threadpoolctl.threadpool_info() if d["user_api"] == "blas"]
 
 
 def test_default_is_made_once_with_the_documented_settings():
@@ -97,20 +105,161 @@ def test_map_parallel_runs_in_the_pool_and_keeps_order():
 
 
 def test_blas_limit_applies_below_small_work_and_is_restored():
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-
-    def blas_threads():
-        return [d["num_threads"] for d in threadpoolctl.threadpool_info() if d["user_api"] == "blas"]
-
-    before = blas_threads()
+    before = _blas_threads()
     rt = Runtime(small_work=100.0)
     with rt.blas_single_thread(99.0):
-        assert set(blas_threads()) <= {1}
+        assert set(_blas_threads()) <= {1}
     with rt.blas_single_thread(100.0):
-        assert blas_threads() == before
+        assert _blas_threads() == before
     with blas_single_thread(0):       # the default runtime's, as models/ and analysis/ use it
-        assert set(blas_threads()) <= {1}
-    assert blas_threads() == before
+        assert set(_blas_threads()) <= {1}
+    assert _blas_threads() == before
+
+
+def test_blas_limit_nested_and_raising_blocks_restore_once():
+    before = _blas_threads()
+    with Runtime().blas_single_thread(0.0):
+        with Runtime(workers=1).blas_single_thread(0.0):   # another runtime: the same limit
+            assert set(_blas_threads()) <= {1}
+        assert set(_blas_threads()) <= {1}                  # the inner one did not lift it
+    assert _blas_threads() == before
+    with pytest.raises(KeyError, match="inside"):
+        with blas_single_thread(0):
+            with blas_single_thread(0):
+                raise KeyError("inside")
+    assert _blas_threads() == before and runtime._BLAS_LIMIT.holders == 0
+
+
+def test_blas_limit_held_across_threads_is_restored_by_the_last_to_leave():
+    """A enters, B enters, A leaves: B still has one thread; B leaves: the counts A saw."""
+    before = _blas_threads()
+    steps = {name: (threading.Event(), threading.Event()) for name in "AB"}  # (entered, leave)
+    seen = {}
+
+    def hold(name):
+        with blas_single_thread(0):
+            steps[name][0].set()
+            steps[name][1].wait(30)
+        seen[name] = _blas_threads()
+
+    threads = {name: threading.Thread(target=hold, args=(name,)) for name in "AB"}
+    try:
+        for name in "AB":
+            threads[name].start()
+            assert steps[name][0].wait(30)
+        steps["A"][1].set()
+        threads["A"].join(30)
+        assert set(seen["A"]) <= {1} and set(_blas_threads()) <= {1}
+    finally:
+        for name in "AB":
+            steps[name][1].set()
+            threads[name].join(30)
+    assert seen["B"] == before and _blas_threads() == before
+
+
+class _FakeController:
+    """threadpoolctl's controller as _SharedBlasLimit uses it, recording the calls."""
+
+    def __init__(self, fail_limit=False, fail_restore=False):
+        self.calls, self.fail_limit, self.fail_restore = [], fail_limit, fail_restore
+
+    def limit(self, limits):
+        self.calls.append(("limit", limits))
+        if self.fail_limit:
+            raise OSError("no BLAS")
+        return self
+
+    def restore_original_limits(self):
+        self.calls.append(("restore",))
+        if self.fail_restore:
+            raise OSError("gone")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_shared_blas_limit_counts_holders_with_a_fake_controller():
+    shared, per_thread = _FakeController(), _FakeController()
+    made = []
+    limit = runtime._SharedBlasLimit(lambda: made.append(1) or (shared, per_thread))
+    entered, release, counts = threading.Event(), threading.Event(), []
+
+    def other():
+        with limit.hold():
+            counts.append(limit.holders)
+            entered.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=other)
+    with limit.hold():
+        with limit.hold():
+            thread.start()
+            assert entered.wait(30)
+            assert counts == [3]
+        assert limit.holders == 2
+    assert limit.holders == 1 and shared.calls == [("limit", 1)]   # set once, the other still in
+    release.set()
+    thread.join(30)
+    assert limit.holders == 0 and shared.calls == [("limit", 1), ("restore",)]
+    assert per_thread.calls == [("limit", 1)] * 3                 # per thread: every block its own
+    assert made == [1]
+
+
+def test_shared_blas_limit_set_once_restored_once_even_when_they_fail():
+    shared = _FakeController()
+    limit = runtime._SharedBlasLimit(lambda: (shared, _FakeController()))
+    with pytest.raises(ValueError, match="body"):
+        with limit.hold():
+            with limit.hold():
+                raise ValueError("body")
+    assert shared.calls == [("limit", 1), ("restore",)] and limit.holders == 0
+    shared.fail_limit = True
+    with pytest.raises(OSError, match="no BLAS"):
+        with limit.hold():
+            pass                                       # pragma: no cover - not entered
+    assert limit.holders == 0                          # a failed set leaves nothing to undo
+    shared.fail_limit, shared.fail_restore = False, True
+    with pytest.raises(OSError, match="gone"):
+        with limit.hold():
+            pass
+    assert limit.holders == 0
+    shared.fail_restore, shared.calls = False, []
+    with limit.hold():                                 # usable again: set and restored anew
+        pass
+    assert shared.calls == [("limit", 1), ("restore",)]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_restores_the_limits_of_threads_it_does_not_have():
+    before = _blas_threads()
+    entered, release = threading.Event(), threading.Event()
+
+    def hold():
+        with blas_single_thread(0):
+            entered.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert entered.wait(30)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)   # Python 3.12: fork with threads
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child reports through its exit status
+            ok = _blas_threads() == before
+            with blas_single_thread(0):
+                ok = ok and set(_blas_threads()) <= {1}
+            os._exit(0 if ok and _blas_threads() == before else 1)
+        assert os.waitpid(pid, 0)[1] == 0
+        assert set(_blas_threads()) <= {1}             # the parent's holder is still inside
+    finally:
+        release.set()
+        holder.join(30)
+    assert _blas_threads() == before
 
 
 @pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU, nn.LSTMCell, nn.GRUCell])

@@ -5,9 +5,12 @@ machine: the implementation of the recurrent steps (the compiled time loops, Pyt
 over the compiled cell ufuncs, or Python loops over the NumPy reference cells), the worker
 count and thread pool the recurrent layers split their batch over, and the thresholds
 below which a batch stays unsplit (:data:`PARALLEL_WORK`) and BLAS runs one thread
-(:data:`SMALL_WORK`).  Its thread pool and BLAS controller are created on first use; a
-forked child creates its own pool.  :func:`default` is the runtime every layer uses unless
-given another; :func:`blas_single_thread` is the default runtime's BLAS limit.
+(:data:`SMALL_WORK`).  Its thread pool is created on first use; a forked child creates its
+own pool.  :func:`default` is the runtime every layer uses unless given another;
+:func:`blas_single_thread` is the default runtime's BLAS limit.
+
+The BLAS thread count is the process's, not a runtime's: one lock-protected,
+reference-counted limit (:class:`_SharedBlasLimit`) serves every runtime and every thread.
 
 Discovering the compiled time loops hands them a BLAS (NumPy's OpenBLAS, else SciPy's); that
 is done once per process, whichever runtime asks first.
@@ -28,7 +31,8 @@ import contextlib
 import dataclasses
 import functools
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import _kernels
@@ -82,6 +86,126 @@ def _has_cell_ufuncs() -> bool:
     return _kernels.get("lstm_cell") is not None
 
 
+def _blas_controllers() -> tuple[Any, Any]:
+    """threadpoolctl's controllers of the BLAS libraries loaded now (OpenMP left alone): those
+    with a process-wide thread count, and those whose count is per calling thread (OpenBLAS
+    threaded with OpenMP, which threadpoolctl sets with ``omp_set_num_threads``)."""
+    from threadpoolctl import ThreadpoolController
+
+    _discover_loops()  # loads SciPy's BLAS (the compiled loops call it) before the controller looks
+    blas = ThreadpoolController().select(user_api="blas")
+    per_thread = [lib["filepath"] for lib in blas.info()
+                  if lib["internal_api"] == "openblas" and lib.get("threading_layer") == "openmp"]
+    shared = [lib["filepath"] for lib in blas.info() if lib["filepath"] not in per_thread]
+    return blas.select(filepath=shared), blas.select(filepath=per_thread)
+
+
+def _release_openblas_control() -> None:
+    """Give up threadpoolctl's OpenBLAS "controlling thread" if this thread holds it.
+
+    threadpoolctl (3.8 on) lets only the first thread that sets a pthreads OpenBLAS limit set
+    it again, and ignores the others silently, until that thread clears it; the limit below
+    is set by whichever thread comes first and restored by whichever leaves last, so each
+    setting thread hands control back at once.  Older threadpoolctl has no such rule."""
+    try:
+        from threadpoolctl import OpenBLASController
+    except ImportError:  # pragma: no cover - threadpoolctl without an OpenBLAS controller
+        return
+    clear = getattr(OpenBLASController, "clear_controlling_thread", None)
+    if clear is not None:
+        clear()
+
+
+class _SharedBlasLimit:
+    """One BLAS thread while any holder is inside :meth:`hold`, in any thread.
+
+    BLAS thread pools are process-wide (OpenBLAS's pthreads pool, the one NumPy's and
+    SciPy's wheels ship), so a limit that each call sets and restores on its own races: a
+    call entering while another is inside saves "1" and restores it last, leaving BLAS at
+    one thread for the rest of the process, and a call leaving first lifts the limit under
+    the others.  Here the first holder in saves the thread counts and sets one, later
+    holders (nested or in other threads) only count, and the last one out restores what the
+    first saw -- also when the block raises.  A library whose count is per thread is limited
+    by each block on its own, in its own thread, as threadpoolctl's nested limits do.
+
+    Parameters
+    ----------
+    make_controllers : callable, default :func:`_blas_controllers`
+        Makes, on first use, the controllers of the process-wide and of the per-thread
+        libraries: objects with threadpoolctl's ``limit(limits=1)``, whose result has
+        ``restore_original_limits()`` and is a context manager.
+    """
+
+    def __init__(self, make_controllers: Callable[[], tuple[Any, Any]] = _blas_controllers) -> None:
+        self._make_controllers = make_controllers
+        self._controllers: tuple[Any, Any] | None = None
+        self._lock = threading.Lock()
+        self._depths: dict[int, int] = {}  # thread id -> blocks it is inside
+        self._limiter: Any = None  # threadpoolctl's record of the counts the first holder saw
+
+    @property
+    def holders(self) -> int:
+        """Blocks inside :meth:`hold` now, all threads together."""
+        return sum(self._depths.values())
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Context manager: BLAS at one thread from entry until the last holder leaves."""
+        per_thread = self._enter()
+        try:
+            with per_thread.limit(limits=1):
+                yield
+        finally:
+            self._leave()
+
+    def _enter(self) -> Any:
+        """Counts this holder in (the first sets the limit); the per-thread controller."""
+        with self._lock:
+            if self._controllers is None:
+                self._controllers = self._make_controllers()
+            shared, per_thread = self._controllers
+            if not self._depths:
+                try:
+                    self._limiter = shared.limit(limits=1)
+                finally:
+                    _release_openblas_control()
+            me = threading.get_ident()  # not reached when setting the limit raised: nothing to undo
+            self._depths[me] = self._depths.get(me, 0) + 1
+        return per_thread
+
+    def _leave(self) -> None:
+        with self._lock:
+            me = threading.get_ident()
+            self._depths[me] -= 1
+            if not self._depths[me]:
+                del self._depths[me]
+            if not self._depths:
+                self._restore()
+
+    def _restore(self) -> None:
+        limiter, self._limiter = self._limiter, None
+        try:
+            limiter.restore_original_limits()
+        finally:
+            _release_openblas_control()
+
+    def after_fork_in_child(self) -> None:
+        """A forked child has only the forking thread: a fresh lock (the parent's may have
+        been held), the holders of the other threads gone, and when none is left the counts
+        they saved back in place."""
+        self._lock = threading.Lock()
+        me = threading.get_ident()
+        others = any(t != me for t in self._depths)
+        self._depths = {me: self._depths[me]} if me in self._depths else {}
+        if others and not self._depths:
+            self._restore()
+
+
+_BLAS_LIMIT = _SharedBlasLimit()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_BLAS_LIMIT.after_fork_in_child)
+
+
 class _WorkerPool:
     """A persistent thread pool, created on first use and again in a forked child (which
     inherits the executor object but not its threads)."""
@@ -128,7 +252,7 @@ class Runtime:
 
     Notes
     -----
-    A runtime is immutable; its thread pool and BLAS controller are made on first use.
+    A runtime is immutable; its thread pool is made on first use.
     Copies are the runtime itself; a pickled one is rebuilt from its four settings.
     """
 
@@ -154,7 +278,6 @@ class Runtime:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0:
                 raise ValueError(f"Runtime: {name} must be a number >= 0, got {v!r}")
         object.__setattr__(self, "_pool", _WorkerPool())
-        object.__setattr__(self, "_blas_controller", None)
         object.__setattr__(self, "_memo", {})
 
     # an immutable setting with shared resources: copies are the object itself
@@ -224,19 +347,23 @@ class Runtime:
 
         Many small matmuls interleaved with NumPy work lose more to thread hand-offs than
         they gain from a second thread -- and on a busy machine the spinning BLAS threads
-        make every step several times slower.  The previous thread count is restored on
-        exit.
+        make every step several times slower.
+
+        The BLAS thread pool is the process's, so the limit is too: it is one
+        reference-counted limit, shared by every runtime and thread.  The first block to
+        enter saves the BLAS thread counts and sets one, the last to leave (in whatever
+        thread, also on an exception) restores what the first saw.  While any such block
+        runs, every BLAS call of the process -- a large-work call in another thread
+        included -- runs one thread; when the last ends, the saved counts are back.
+        Small-work calls therefore run one BLAS thread from start to end, whatever runs
+        beside them, and give the bits a serial run gives.  (An OpenBLAS threaded with
+        OpenMP has a count per thread: each block limits its own thread there.)  A limit that
+        other code sets with threadpoolctl from another thread meanwhile is not
+        coordinated with this one.
         """
         if work >= self.small_work:
             return contextlib.nullcontext()
-        controller = self._blas_controller  # type: ignore[attr-defined]
-        if controller is None:
-            from threadpoolctl import ThreadpoolController
-
-            _discover_loops()  # loads SciPy's BLAS (the compiled loops call it) before the controller looks
-            controller = ThreadpoolController()
-            object.__setattr__(self, "_blas_controller", controller)
-        return controller.limit(limits=1, user_api="blas")
+        return _BLAS_LIMIT.hold()
 
 
 _DEFAULT: Runtime | None = None
