@@ -3,7 +3,8 @@ path), torch and scipy -- and the README's table, regenerated from the measureme
 
 Run:
     .venv/bin/python benchmarks/accuracy.py [--points N]        # text table, this machine's ISAs
-    .venv/bin/python benchmarks/accuracy.py --readme README.md  # rewrite the README's table
+    .venv/bin/python benchmarks/accuracy.py --readme README.md --readme README.ko.md
+                                                  # rewrite the READMEs' tables
 
 Points span each dtype's whole range (tests/mpref.py: log sweep of both signs, the middle,
 overflow and subnormal edges; logit: the same mapped into (0, 1)); ULPs are counted where the
@@ -38,8 +39,14 @@ START, END = "<!-- accuracy table: benchmarks/accuracy.py --readme -->", "<!-- e
 
 
 def _names() -> list[str]:
-    """Every function mpref has a reference for (gelu_tanh is gelu(approximate="tanh"))."""
-    return sorted(mpref.REF)
+    """Every function mpref has a reference for (gelu_tanh is gelu(approximate="tanh")): the
+    smooth ones, the piecewise-linear ones, logit."""
+    return sorted(mpref.REF) + sorted(mpref.PIECEWISE) + ["logit"]
+
+
+def _orders(name: str) -> tuple[int, ...]:
+    """f, f', f'' (the piecewise-linear functions have no f'' worth a reference: 0 or a kink)."""
+    return ORDERS if name not in mpref.PIECEWISE else ORDERS[:2]
 
 
 def _call(name: str, order: int, x: np.ndarray) -> np.ndarray:
@@ -77,7 +84,8 @@ def _torch_fns():
     fns = {"sigmoid": torch.sigmoid, "log_sigmoid": F.logsigmoid, "softplus": F.softplus,
            "silu": F.silu, "tanh": torch.tanh, "gelu": F.gelu,
            "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"), "mish": F.mish, "elu": F.elu,
-           "selu": F.selu, "logit": torch.logit}
+           "selu": F.selu, "logit": torch.logit, "relu": F.relu, "leaky_relu": F.leaky_relu,
+           "relu6": F.relu6, "hard_sigmoid": F.hardsigmoid, "hard_swish": F.hardswish}
     return torch, fns
 
 
@@ -108,7 +116,7 @@ def measure(points: int, isas: list[str]) -> list[dict]:
         for dt in (np.float32, np.float64):
             for name in _names():
                 xs = _points(name, dt, points)
-                for order in ORDERS:
+                for order in _orders(name):
                     ref = mpref.reference(name, order, xs)
                     row = {"name": name, "dtype": np.dtype(dt).name, "order": order}
                     for isa in isas:
@@ -144,32 +152,45 @@ def text_table(rows: list[dict], isas: list[str]) -> str:
 
 
 def markdown_table(rows: list[dict], isas: list[str]) -> str:
-    """Per function and dtype: the worst of every ISA for f, f', f'' (then torch f, f')."""
-    out = ["| function | dtype | f | f' | f'' | torch f | torch f' |", "|---|---|---|---|---|---|---|"]
+    """Per function and dtype: f / f' / f'' of each ISA, then torch's f / f' and scipy's f."""
+    head = ["function", "dtype"] + [f"{isa} f / f' / f''" for isa in isas] + ["torch f / f'", "scipy f"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for dt in ("float32", "float64"):
         for name in _names():
             by = {r["order"]: r for r in rows if r["name"] == name and r["dtype"] == dt}
-            ours = [_fmt(max(by[o][i] for i in isas)) for o in ORDERS]
-            out.append(f"| {name} | {dt} | " + " | ".join(ours)
-                       + f" | {_fmt(by[0]['torch'])} | {_fmt(by[1]['torch'])} |")
+            if not by:
+                continue
+            cells = [" / ".join(_fmt(by[o][isa]) for o in sorted(by)) for isa in isas]
+            cells += [f"{_fmt(by[0]['torch'])} / {_fmt(by[1]['torch'])}", _fmt(by[0]["scipy"])]
+            out.append(f"| {name} | {dt} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
 
-def summary(rows: list[dict], isas: list[str]) -> str:
-    """The sentence the README states, computed from the rows."""
-    def worst(dt: str, orders: tuple[int, ...]) -> float:
-        return max(r[i] for r in rows for i in isas if r["dtype"] == dt and r["order"] in orders)
+def _worst(rows: list[dict], isas: list[str], dt: str, orders: tuple[int, ...]) -> float:
+    return max(r[i] for r in rows for i in isas if r["dtype"] == dt and r["order"] in orders)
 
-    return (f"Measured {datetime.date.today().isoformat()} on {platform.machine()} with the "
-            f"{', '.join(isas)} kernels, {len({r['name'] for r in rows})} functions: the worst value "
-            f"or first derivative is {worst('float32', (0, 1)):.2f} ULP in float32 and "
-            f"{worst('float64', (0, 1)):.2f} ULP in float64; second derivatives "
-            f"{worst('float32', (2,)):.2f} / {worst('float64', (2,)):.2f} ULP (where normal).")
+
+def summary(rows: list[dict], isas: list[str], lang: str = "en") -> str:
+    """The sentence the README states, computed from the rows (``lang``: "en" or "ko")."""
+    w = {(dt, o): _worst(rows, isas, dt, o) for dt in ("float32", "float64") for o in ((0, 1), (2,))}
+    n = len({r["name"] for r in rows})
+    day, machine = datetime.date.today().isoformat(), platform.machine()
+    if lang == "ko":
+        return (f"{day}, {machine}에서 {', '.join(isas)} 커널을 하나씩 강제해 {n}개 함수를 잰 결과: "
+                f"값과 1차 도함수의 최대 오차는 float32 {w['float32', (0, 1)]:.2f} ULP, float64 "
+                f"{w['float64', (0, 1)]:.2f} ULP이고, 2차 도함수는 {w['float32', (2,)]:.2f} / "
+                f"{w['float64', (2,)]:.2f} ULP입니다(참값이 정규수인 곳).")
+    return (f"Measured {day} on {machine} with the {', '.join(isas)} kernels forced in turn, {n} "
+            f"functions: the worst value or first derivative is {w['float32', (0, 1)]:.2f} ULP in "
+            f"float32 and {w['float64', (0, 1)]:.2f} ULP in float64; second derivatives "
+            f"{w['float32', (2,)]:.2f} / {w['float64', (2,)]:.2f} ULP (where the true value is normal).")
 
 
 def write_readme(path: pathlib.Path, rows: list[dict], isas: list[str]) -> None:
+    """Replace the block between START and END (README.ko.md: the Korean sentence)."""
     text = path.read_text(encoding="utf-8")
-    block = f"{START}\n{summary(rows, isas)}\n\n{markdown_table(rows, isas)}\n{END}"
+    lang = "ko" if path.name.endswith(".ko.md") else "en"
+    block = f"{START}\n{summary(rows, isas, lang)}\n\n{markdown_table(rows, isas)}\n{END}"
     pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
     if not pattern.search(text):
         raise SystemExit(f"{path}: no accuracy block ({START} ... {END}) to replace")
@@ -181,7 +202,8 @@ def main(argv=None) -> int:
     ap.add_argument("--points", type=int, default=400)
     ap.add_argument("--isa", action="append", help="only this kernel variant (repeatable); "
                     "default: every one this machine runs")
-    ap.add_argument("--readme", type=pathlib.Path, help="rewrite this file's accuracy block")
+    ap.add_argument("--readme", type=pathlib.Path, action="append",
+                    help="rewrite this file's accuracy block (repeatable)")
     args = ap.parse_args(argv)
     isas = args.isa or list(U.available_isas())
     unknown = sorted(set(isas) - set(U.available_isas()))
@@ -190,9 +212,9 @@ def main(argv=None) -> int:
     rows = measure(args.points, isas)
     print(text_table(rows, isas))
     print(summary(rows, isas))
-    if args.readme:
-        write_readme(args.readme, rows, isas)
-        print(f"{args.readme}: accuracy block rewritten")
+    for path in args.readme or []:
+        write_readme(path, rows, isas)
+        print(f"{path}: accuracy block rewritten")
     return 0
 
 
