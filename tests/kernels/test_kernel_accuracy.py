@@ -19,7 +19,7 @@ from kernel_cases import (
     mp_ref,
     reference_formula,
 )
-from mpref import PIECEWISE, REF, reference, ulp_errors
+from actlab.analysis.mpref import PIECEWISE, REF, reference, ulp_errors
 
 import actlab as al
 from actlab._kernels import _ufuncs as U
@@ -85,7 +85,7 @@ def test_logit_kernel_ulp_vs_mpmath(dt, isa):
         assert worst <= bound, f"logit{SUFFIX[order]} [{isa}]: {worst:.3f} ULP at p={p[np.nanargmax(u)]!r}"
 
 
-def test_logit_kernel_edges():
+def test_logit_kernel_edges(isa):
     with np.errstate(all="raise"):
         for dt in (np.float64, np.float32):
             p = np.array([0.0, -0.0, 1.0, 0.5, -1.0, 1.5, np.inf, -np.inf, np.nan], dtype=dt)
@@ -96,6 +96,11 @@ def test_logit_kernel_edges():
         x = np.array([5e-324, 1e-310, 2.0 ** -1000, 1.7976931348623157e308])
         np.testing.assert_array_equal(U.logit_grad(x), [np.inf, np.inf, 2.0 ** 1000, np.nan])
         assert U.logit(np.float64(5e-324)) == -744.4400719213812
+        # logit''(p) ~ -1/p^2 leaves the range below p ~ 1e-154: -inf, not the NaN of an
+        # overflowing double-double correction (found by hypothesis at p = 3.3e-167)
+        p = np.array([3.33642672e-167, 1e-200, 1e-300, 1e-154, 2e-154])
+        np.testing.assert_array_equal(U.logit_grad2(p)[:3], [-np.inf] * 3)
+        np.testing.assert_allclose(U.logit_grad2(p)[3:], [-1e308, -2.5e307], rtol=1e-15)
 
 
 @pytest.mark.parametrize("name", sorted(REF))

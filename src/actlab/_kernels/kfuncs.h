@@ -1106,7 +1106,10 @@ KINLINE double k_logit_grad2(double p, const int HI)
     double dh = tiny ? 1.0 : Ph, dl = tiny ? 0.0 : Pl;
     double t = k_div(nh, nl, dh, dl, 1, &c1);
     double y = k_div(t, c1, dh, dl, 1, &c2) + c2;
-    y = tiny ? (nh / Ph) / Ph : y;
+    /* beyond 2^1020 (p < ~1e-154) the double-double correction overflows (inf - inf):
+     * the two plain divisions there, -inf once the true value leaves the range */
+    double plain = (nh / Ph) / Ph;
+    y = (tiny || K_FABS(plain) > 0x1p1020) ? plain : y;
     y = p == 0.0 ? -K_INF : (p == 1.0 ? K_INF : y);
     return (p >= 0.0 && p <= 1.0) ? y : __builtin_nan("");
 }
