@@ -6,7 +6,7 @@ Run:
     .venv/bin/python benchmarks/accuracy.py --readme README.md --readme README.ko.md
                                                   # rewrite the READMEs' tables
 
-Points span each dtype's whole range (tests/mpref.py: log sweep of both signs, the middle,
+Points span each dtype's whole range (actlab/analysis/mpref.py: log sweep of both signs, the middle,
 overflow and subnormal edges; logit: the same mapped into (0, 1)); ULPs are counted where the
 true value is a normal number, against mpmath's plain mathematical definitions.  Every compiled
 variant this machine can run is forced in turn (``set_isa``: avx512, avx2, base); the
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.util
 import pathlib
 import platform
 import re
@@ -28,11 +27,8 @@ import numpy as np
 
 import actlab as al
 from actlab._kernels import _ufuncs as U
+from actlab.analysis import mpref
 
-_spec = importlib.util.spec_from_file_location(
-    "mpref", pathlib.Path(__file__).resolve().parents[1] / "tests" / "mpref.py")
-mpref = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(mpref)
 
 ORDERS = (0, 1, 2)
 START, END = "<!-- accuracy table: benchmarks/accuracy.py --readme -->", "<!-- end of accuracy table -->"

@@ -1,5 +1,5 @@
 import pathlib
 import sys
 
-# tests import the shared mpmath reference module (tests/mpref.py) by name
+# tests import their shared helper modules (kernel_cases.py, browser.py) by name
 sys.path.insert(0, str(pathlib.Path(__file__).parent))

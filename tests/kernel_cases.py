@@ -4,7 +4,7 @@ compared with (the core's NumPy formula, or mpmath through tests/mpref.py)."""
 from __future__ import annotations
 
 import numpy as np
-from mpref import reference, sweep_points
+from actlab.analysis.mpref import reference, sweep_points
 
 import actlab as al
 from actlab._kernels import _ufuncs as U

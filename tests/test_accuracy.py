@@ -10,7 +10,7 @@ import pytest
 
 import actlab as al
 
-from mpref import REF, reference, sweep_points, ulp_errors
+from actlab.analysis.mpref import REF, reference, sweep_points, ulp_errors
 
 # Bounds we guarantee (max ULP over the sweep).  float32 is computed in float64 inside and
 # rounded once, so it is correctly rounded up to double rounding (<= 1 ULP).

@@ -4,20 +4,17 @@ Near a root x0 of f', the textbook formula loses relative accuracy (two terms of
 sign cancel: silu'(x) = sigma(x)(1 + x sigma(-x)) at x0 = -1.278...).  There actlab evaluates
 f'(x0 + d) = sum_k c_k d^k with d = (x - x0_hi) - x0_lo formed exactly, which keeps the
 relative error at a few ULP.  Roots and coefficients come from mpmath at 300 bits via the
-reference implementations in tests/mpref.py.  Run:  .venv/bin/python tools/gen_root_series.py
+reference implementations in actlab/analysis/mpref.py.  Run:  .venv/bin/python tools/gen_root_series.py
 """
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
 
 import mpmath as mp
+from actlab.analysis import mpref
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("mpref", ROOT / "tests" / "mpref.py")
-mpref = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mpref)
 
 mp.mp.prec = 300
 # (key, derivative order, root guess): the key is the mpref name, or name_left for a second

@@ -2,29 +2,25 @@
 
     python tools/ulp_kernels.py [--n N] [--orders 0,1,2] [--isa base,avx2,avx512] [name ...]
 
-Points: tests/mpref.py's sweep of the whole range, N dense uniform samples in [-40, 40] and
+Points: actlab/analysis/mpref.py's sweep of the whole range, N dense uniform samples in [-40, 40] and
 [-3, 3], log-uniform tails of both signs, and the gelu_tanh tail window |x| in [8, 25].  The
-error counts only where the true value is a normal number of the dtype (tests/mpref.py
+error counts only where the true value is a normal number of the dtype (actlab/analysis/mpref.py
 ulp_errors).  Prints one line per kernel, dtype and ISA with the worst input.  Not a test
 (minutes with large N); the tests hold the bounds.
 
-May import: NumPy, mpmath, :mod:`actlab`, tests/mpref.py (loaded by path).
+May import: NumPy, mpmath, :mod:`actlab`, actlab.analysis.mpref.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import pathlib
 
 import numpy as np
 
 from actlab._kernels import _ufuncs as U
+from actlab.analysis import mpref
 
-_spec = importlib.util.spec_from_file_location(
-    "mpref", pathlib.Path(__file__).resolve().parents[1] / "tests" / "mpref.py")
-mpref = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(mpref)
 
 PARAMS = {"leaky_relu": (0.01,), "elu": (1.0,), "softplus": (1.0, np.inf)}
 SUFFIX = ("", "_grad", "_grad2")

@@ -10,7 +10,7 @@ from kernel_cases import (
     on_base_isa,
     reference_formula,
 )
-from mpref import reference, ulp_errors
+from actlab.analysis.mpref import reference, ulp_errors
 
 from actlab._kernels import _ufuncs as U
 from actlab.testing import assert_ulp_close

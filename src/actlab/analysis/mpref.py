@@ -6,6 +6,10 @@ threshold), Phi is the regularised incomplete gamma function for every argument.
 kinks of the piecewise-linear functions the derivative does not exist: the reference is NaN
 there and the sweeps skip those points (the documented one-sided values are tested apart).
 
+The tests, ``benchmarks/accuracy.py`` and the tour's "why trust these numbers" section
+measure against it.  mpmath's global precision is left alone: every reference is computed
+under ``mp.workprec`` and the constants below are built at 256 bits.
+
 May import: mpmath, NumPy, :mod:`actlab.testing`.
 """
 
@@ -16,11 +20,10 @@ import numpy as np
 
 from actlab.testing import ulp_error
 
-mp.mp.prec = 200
-
-SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
-SELU_SCALE = mp.mpf("1.0507009873554804934193349852946")
-LEAKY_SLOPE = mp.mpf(0.01)  # the float64 default slope 0.01, as the kernels receive it
+with mp.workprec(256):
+    SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
+    SELU_SCALE = mp.mpf("1.0507009873554804934193349852946")
+    LEAKY_SLOPE = mp.mpf(0.01)  # the float64 default slope 0.01, as the kernels receive it
 
 
 def _sig(x):
@@ -53,8 +56,9 @@ def _mish_t(x):
     return mp.tanh(_sp(x))
 
 
-_K = mp.sqrt(2 / mp.pi)
-_A = mp.mpf("0.044715")
+with mp.workprec(256):
+    _K = mp.sqrt(2 / mp.pi)
+    _A = mp.mpf("0.044715")
 
 
 def _gt_u(x):  # 2u of the tanh-GELU and its derivatives
