@@ -280,12 +280,12 @@ def cmd_tour(args: argparse.Namespace) -> int:
                 prog.update(task, description=f"tour: {step}")
 
         try:
-            result = tour.run(out, quick=args.quick, seed=args.seed, progress=progress)
+            result = tour.run(out, quick=args.quick, seed=args.seed, lang=args.lang, progress=progress)
         except PermissionError as e:
             raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
-    if result.derivatives is not None:
-        con.print(_bar_table(result.derivatives.chart))
-    con.print(f"report written: [bold]{result.index}[/bold]  (open it in a browser; works offline)")
+    for path in result.pages.values():
+        con.print(f"report written: [bold]{path}[/bold]")
+    con.print("each page is one self-contained file: open it in a browser, offline")
     return 0
 
 
@@ -323,7 +323,7 @@ _EXAMPLES = {
              "  actlab train sequence --activation tanh   LSTM and GRU on the adding problem",
     "recommend": "examples:\n  actlab recommend                 the whole table\n"
                  "  actlab recommend binary\n  actlab recommend multi-label",
-    "tour": "examples:\n  actlab tour                    writes actlab-report/index.html (< 2 min)\n"
+    "tour": "examples:\n  actlab tour                    writes actlab-report/index.html and index.ko.html (< 2 min)\n"
             "  actlab tour -o /tmp/report --quick",
     "bench": "examples:\n  actlab bench                   1K, 1M and 20M elements, float32 and float64\n"
              "  actlab bench --quick           1K and 64K only (seconds)\n"
@@ -400,6 +400,8 @@ def _add_tour(sub: Any) -> None:
              "logistic-regression heads, BCE vs BCEWithLogits, LSTM/GRU gates) and write DIR/index.html.", cmd_tour)
     s.add_argument("-o", "--output", default="actlab-report", metavar="DIR")
     s.add_argument("--quick", action="store_true", help="tiny settings (seconds; for tests)")
+    s.add_argument("--lang", default="both", choices=["en", "ko", "both"],
+                   help="index.html (en), index.ko.html (ko) or both (default)")
     s.add_argument("--seed", type=int, default=0)
 
 

@@ -129,7 +129,7 @@ class _Case:
             self.gt = torch.ones_like(self.xt)
 
     def measure(self, ours: Callable, numpy_fn: Callable, scipy_fn: Callable | None = None,
-                torch_fn: Callable | None = None) -> dict:
+                torch_fn: Callable | None = None, budget: float = 1.5) -> dict:
         x, y = self.x, self.y
         fns = {"t": ours, "memcpy": lambda: np.copyto(y, x)}
         if x.size <= 100_000:
@@ -138,11 +138,11 @@ class _Case:
             fns["scipy"] = scipy_fn
         if torch_fn is not None:
             fns["torch"] = torch_fn
-        t = _median_times(fns)
+        t = _median_times(fns, budget=budget)
         # the NumPy formula on its own: its temporaries' page faults and unmapping
         # keep kernel threads busy on the other core for a while after each call
         with np.errstate(all="ignore"):
-            t.update(_median_times({"numpy": numpy_fn}, budget=0.4))
+            t.update(_median_times({"numpy": numpy_fn}, budget=budget * 0.27))
         return {k: t.get(k) for k in ("t", "memcpy", "numpy", "scipy", "torch", "exp")}
 
     def settle(self, U: Any) -> None:
@@ -155,13 +155,14 @@ class _Case:
         _median_times(warm, budget=0.5)
 
 
-def _kernel_rows(case: _Case, U: Any, special: Any) -> list[dict]:
-    """One row per elementwise kernel of :data:`KERNELS`."""
+def _kernel_rows(case: _Case, U: Any, special: Any, names: tuple[str, ...] = KERNELS,
+                 budget: float = 1.5) -> list[dict]:
+    """One row per elementwise kernel of ``names`` (default :data:`KERNELS`)."""
     x, y, dt = case.x, case.y, case.x.dtype
     formulas = _numpy_formulas()
     tops = _torch_ops(case.torch) if case.torch is not None else {}
     rows = []
-    for name in KERNELS:
+    for name in names:
         uf = getattr(U, name)
         # parameters as 0-d arrays of the input's dtype, as actlab.softplus(x) passes
         # its defaults (Python floats would add NumPy's conversion, ~0.3 us each)
@@ -174,7 +175,7 @@ def _kernel_rows(case: _Case, U: Any, special: Any) -> list[dict]:
             op = tops[name]
             th = lambda op=op: op(case.xt, case.ot, case.gt)  # noqa: E731
         t = case.measure(lambda uf=uf, args=args: uf(x, *args, out=y),
-                         lambda f=formulas[name]: f(x), sc, th)
+                         lambda f=formulas[name]: f(x), sc, th, budget=budget)
         rows.append(dict(kernel=name, dtype=dt.name, n=x.size, **t))
     return rows
 
@@ -226,6 +227,30 @@ def run(sizes=FULL_SIZES, dtypes=(np.float32, np.float64), print_fn=print) -> li
             for r in new:
                 print_fn(_format(r))
             rows += new
+    return rows
+
+
+def ratios(names: tuple[str, ...], *, n: int, dtypes=(np.float32, np.float64),
+           budget: float = 0.6, seed: int = 0) -> list[dict]:
+    """Median times of the kernels ``names`` (of :data:`KERNELS`) on ``n`` elements, with the
+    same columns as :func:`run` (``t``, ``memcpy``, ``numpy``, ``scipy``, ``torch``; None where
+    not measured), printing nothing -- for the tour's "why trust these numbers" section.
+    ``budget`` is the seconds spent per kernel and dtype."""
+    from actlab._kernels import _ufuncs as U
+
+    unknown = [k for k in names if k not in KERNELS]
+    if unknown:
+        raise ValueError(f"ratios: unknown kernels {unknown}; choose from {', '.join(KERNELS)}")
+    if n < 1:
+        raise ValueError(f"ratios: n must be positive, got {n}")
+    torch, special = _libraries()
+    rng = np.random.default_rng(seed)
+    rows = []
+    for dt in dtypes:
+        case = _Case((rng.standard_normal(n) * 4).astype(dt), torch)
+        if n >= 1_000_000:
+            case.settle(U)
+        rows += _kernel_rows(case, U, special, tuple(names), budget)
     return rows
 
 

@@ -28,7 +28,8 @@ from ..activations.base import Activation, AxisActivation, get
 
 __all__ = [
     "gallery", "notes_figure", "notes_figures", "NOTES_FUNCTIONS", "histograms",
-    "training_curves", "gradient_norms", "gate_bars", "save",
+    "training_curves", "gradient_norms", "gate_bars", "save", "value_bars", "coincidence_note",
+    "gate_histograms", "accuracy_bars", "speed_bars",
 ]
 
 #: The functions the study notes this project grew from draw one figure each, in their order.
@@ -289,7 +290,7 @@ def gradient_norms(
     return fig
 
 
-def gate_bars(records: Sequence[Any], *, key: str = "saturated_share", title: str = "") -> Figure:
+def gate_bars(records: Sequence[Any], *, key: str = "near_bounds", title: str = "") -> Figure:
     """Bars of the field ``key`` per gate, grouped by model (the
     :class:`~actlab.analysis.vanishing.GateRecord` rows of ``vanishing.gate_saturation``)."""
     rows = list(records)
@@ -297,24 +298,164 @@ def gate_bars(records: Sequence[Any], *, key: str = "saturated_share", title: st
         raise ValueError("gate_bars: no records")
     fig = _figure(5.2, 3.0)
     ax = fig.subplots()
-    labels, vals, colors = [], [], []
+    labels, lows, highs, colors = [], [], [], []
     models = list(dict.fromkeys(r.model for r in rows))
     for i, m in enumerate(models):
         for r in rows:
             if r.model == m:
                 labels.append(f"{m} L{r.layer}:{r.gate}" if r.layer else f"{m}:{r.gate}")
-                vals.append(float(getattr(r, key)))
+                if key == "near_bounds":  # stacked: near the low bound, then near the high one
+                    lows.append(float(r.near_low))
+                    highs.append(float(r.near_high))
+                else:
+                    lows.append(float(getattr(r, key)))
+                    highs.append(0.0)
                 colors.append(_COLORS[i % len(_COLORS)])
-    pos = np.arange(len(vals))
-    ax.bar(pos, vals, color=colors)
-    for p_, v in zip(pos, vals):
-        ax.text(p_, v + 0.02, f"{v:.2f}", ha="center", fontsize=7)
-    ax.set_xticks(pos, labels, rotation=45, ha="right", fontsize=7)
-    ax.set_ylim(0, 1.1)
-    ax.set_ylabel(key.replace("_", " "))
+    pos = np.arange(len(lows))
+    lo, hi = np.array(lows), np.array(highs)
+    ax.bar(pos, lo, color=colors, label="near low bound" if key == "near_bounds" else None)
+    if key == "near_bounds":
+        ax.bar(pos, hi, bottom=lo, color=colors, alpha=0.45, hatch="//", label="near high bound")
+        ax.legend(fontsize=8)
+    top = float((lo + hi).max()) if lo.size else 0.0
+    ax.set_ylim(0, max(top * 1.3, 0.05))  # all zeros: a readable 0-5% axis, not an empty 0-1.1
+    for p_, v in zip(pos, lo + hi):
+        ax.text(p_, v + max(top, 0.05) * 0.03, f"{v:.1%}", ha="center", fontsize=8)
+    ax.set_xticks(pos, labels, rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("share of entries near the bounds" if key == "near_bounds" else key.replace("_", " "))
     if title:
         ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.25, axis="y")
+    return fig
+
+
+def value_bars(name: str, xs: Sequence[float], *, which: str = "value") -> Figure:
+    """f(x) (``which="grad"``: f'(x)) of one activation at the points ``xs`` as labelled bars."""
+    act = _elementwise(name)
+    x = np.asarray(xs, dtype=np.float64)
+    y = np.asarray(act(x) if which == "value" else act.grad(x), dtype=np.float64)
+    fig = _figure(8.0, 3.4)
+    ax = fig.subplots()
+    ax.bar(x, y, width=0.8, color=_COLORS[0])
+    for xi, yi in zip(x, y):
+        ax.text(xi, yi + 0.02 * max(float(np.abs(y).max()), 1e-300), f"{yi:.2g}", ha="center", fontsize=8,
+                rotation=90 if x.size > 12 else 0, va="bottom")
+    ax.set_xticks(x, [f"{v:g}" for v in x], fontsize=8)
+    ax.set_xlabel("x")
+    ax.set_ylabel(f"{act.name}(x)" if which == "value" else f"{act.name}'(x)")
+    ax.set_ylim(min(0.0, float(y.min()) * 1.2), float(y.max()) * 1.25 if y.max() > 0 else 1.0)
+    ax.grid(alpha=0.25, axis="y")
+    return fig
+
+
+def coincidence_note(records: Sequence[Any], *, key: str = "weight_grad_norm", rtol: float = 0.01,
+                     lang: str = "en") -> str:
+    """A sentence naming the activations whose per-layer ``key`` agree within ``rtol`` on every
+    layer (their lines lie on top of each other in :func:`gradient_norms`); "" if none."""
+    by: dict[str, np.ndarray] = {}
+    for name in dict.fromkeys(r.activation for r in records):
+        sub = sorted((r for r in records if r.activation == name), key=lambda r: r.layer)
+        by[name] = np.array([float(getattr(r, key)) for r in sub])
+    names, pairs = list(by), []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if by[a].shape == by[b].shape and np.allclose(by[a], by[b], rtol=rtol, atol=0.0):
+                pairs.append((a, b))
+    if not pairs:
+        return ""
+    if lang == "ko":
+        return "선이 겹치는 함수: " + ", ".join(f"{a}와 {b}" for a, b in pairs) + "(층마다 1% 이내로 같음)."
+    return "Lines on top of each other: " + ", ".join(f"{a} and {b}" for a, b in pairs) + " (within 1% on every layer)."
+
+
+def gate_histograms(panels: Mapping[str, np.ndarray], *, title: str = "", bins: int = 30) -> Figure:
+    """One histogram per gate, ``{label: values}``: sigmoid gates on [0, 1], the tanh
+    candidates (labels ending in " g" for LSTM, " n" for GRU) on [-1, 1]; two panels per row
+    or one row per model of four, so the text stays readable."""
+    if not panels:
+        raise ValueError("gate_histograms: no gates given")
+    ncols = 4
+    nrows = -(-len(panels) // ncols)
+    fig = _figure(10.0, 2.7 * nrows)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for ax, (label, v) in zip(axes, panels.items()):
+        tanh = label.endswith(" g") or label.endswith(" n")
+        arr = np.asarray(v, dtype=np.float64).ravel()
+        ax.hist(arr, bins=bins, range=(-1.0, 1.0) if tanh else (0.0, 1.0),
+                color=_COLORS[1] if tanh else _COLORS[0])
+        ax.set_title(f"{label} ({'tanh' if tanh else 'sigmoid'})\nmean {arr.mean():.2f}", fontsize=9)
+        ax.tick_params(labelsize=8)
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    fig.supxlabel("gate value", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def _grouped(rows: Sequence[Mapping[str, Any]], group: str, series: str, value: str):
+    groups = list(dict.fromkeys(r[group] for r in rows))
+    names = list(dict.fromkeys(r[series] for r in rows))
+    table = {(r[group], r[series]): float(r[value]) for r in rows}
+    return groups, names, table
+
+
+def accuracy_bars(rows: Sequence[Mapping[str, Any]]) -> Figure:
+    """Max ULP error per function (``rows``: dicts with ``function``, ``implementation``,
+    ``max_ulp``) as grouped bars on a log axis with a line at 1 ULP; an infinite error (a
+    wrong 0, inf or NaN) is a capped bar labelled "wrong"."""
+    if not rows:
+        raise ValueError("accuracy_bars: no rows")
+    groups, names, table = _grouped(rows, "function", "implementation", "max_ulp")
+    finite = [v for v in table.values() if np.isfinite(v) and v > 0]
+    cap = max(finite + [10.0]) * 30
+    fig = _figure(8.0, 3.6)
+    ax = fig.subplots()
+    w = 0.8 / len(names)
+    for j, n in enumerate(names):
+        for i, g in enumerate(groups):
+            if (g, n) not in table:
+                continue
+            v = table[g, n]
+            h = cap if not np.isfinite(v) else max(v, 1e-3)
+            ax.bar(i + (j - (len(names) - 1) / 2) * w, h, width=w, color=_COLORS[j % len(_COLORS)],
+                   label=n if i == 0 else None, hatch="xx" if not np.isfinite(v) else None)
+            ax.text(i + (j - (len(names) - 1) / 2) * w, h * 1.15, "wrong" if not np.isfinite(v) else f"{v:.2g}",
+                    ha="center", fontsize=8, rotation=90, va="bottom")
+    ax.set_yscale("log")
+    ax.set_ylim(1e-1, cap * 200)
+    ax.axhline(1.0, color="k", lw=1.0, ls="--")
+    ax.text(len(groups) - 0.5, 1.1, "1 ULP", fontsize=8, ha="right", va="bottom")
+    ax.set_xticks(range(len(groups)), groups, fontsize=9)
+    ax.set_ylabel("max error (ULP, log)")
+    ax.legend(fontsize=8, ncols=len(names), loc="upper left")
+    ax.grid(alpha=0.25, axis="y")
+    return fig
+
+
+def speed_bars(rows: Sequence[Mapping[str, Any]]) -> Figure:
+    """Time ratios (``rows``: dicts with ``function``, ``baseline``, ``ratio`` = actlab time /
+    baseline time) as grouped bars with a line at 1 (below 1: actlab is faster)."""
+    if not rows:
+        raise ValueError("speed_bars: no rows")
+    groups, names, table = _grouped(rows, "function", "baseline", "ratio")
+    fig = _figure(8.0, 3.6)
+    ax = fig.subplots()
+    w = 0.8 / len(names)
+    for j, n in enumerate(names):
+        xs = [i + (j - (len(names) - 1) / 2) * w for i, g in enumerate(groups) if (g, n) in table]
+        vs = [table[g, n] for g in groups if (g, n) in table]
+        ax.bar(xs, vs, width=w, color=_COLORS[j % len(_COLORS)], label=f"÷ {n}")
+        for x, v in zip(xs, vs):
+            ax.text(x, v * 1.1, f"{v:.2g}", ha="center", fontsize=8, rotation=90, va="bottom")
+    ax.set_yscale("log")
+    ax.axhline(1.0, color="k", lw=1.0, ls="--")
+    ax.set_xticks(range(len(groups)), groups, fontsize=9)
+    ax.set_ylabel("time ratio (below 1 = actlab faster)")
+    ax.legend(fontsize=8, ncols=len(names), loc="upper left")
+    ax.grid(alpha=0.25, axis="y", which="both")
+    top = max(table.values())
+    ax.set_ylim(min(min(table.values()) / 3, 0.3), top * 20)
     return fig
 
 
