@@ -12,7 +12,11 @@ All derivatives drawn here come from the activation objects themselves (``act.gr
 >>> len(fig.axes)
 2
 
-May import: NumPy, matplotlib (never pyplot) and :mod:`actlab.activations`.
+Colours, line styles and markers come from :mod:`actlab.analysis.palette` only: an
+activation has one colour in every figure.  No text is smaller than 8 pt.
+
+May import: NumPy, matplotlib (never pyplot), :mod:`actlab.activations` and
+:mod:`actlab.analysis.palette`.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..activations.base import Activation, AxisActivation, get
+from . import palette
 
 __all__ = [
     "gallery", "notes_figure", "notes_figures", "NOTES_FUNCTIONS", "histograms",
@@ -35,8 +40,8 @@ __all__ = [
 #: The functions the study notes this project grew from draw one figure each, in their order.
 NOTES_FUNCTIONS: tuple[str, ...] = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "softmax")
 
-_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
-           "#17becf", "#7f7f7f", "#bcbd22")
+#: The smallest font size used in any figure (points).
+MIN_FONT = 8
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -84,11 +89,13 @@ def gallery(
     fig = _figure(3.4 * ncols, 2.6 * nrows)
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     labels = {0: "f(x)", 1: "f'(x)", 2: "f''(x)"}
-    styles = {0: "-", 1: "--", 2: ":"}
+    widths = {0: 2.2, 1: 1.7, 2: 1.5}
     for ax, act in zip(axes, acts):
         fns = {0: act, 1: act.grad, 2: act.grad2}
+        color = palette.style(act.name).color
         for o in orders:
-            ax.plot(xs, np.asarray(fns[o](xs)), styles[o], color=_COLORS[o], lw=1.8, label=labels[o])
+            ax.plot(xs, np.asarray(fns[o](xs)), palette.order_style(o).linestyle, color=color, lw=widths[o],
+                    label=labels[o], alpha=1.0 if o == 0 else 0.85)
         ax.axhline(0.0, color="0.6", lw=0.6)
         ax.axvline(0.0, color="0.6", lw=0.6)
         ax.set_title(f"{act.name}  (max |f'| = {act.max_grad:.4g})", fontsize=10)
@@ -118,7 +125,7 @@ def notes_figure(name: str) -> Figure:
         p = np.asarray(act(a))
         idx = np.arange(a.size)
         ax.bar(idx - 0.2, a, width=0.4, color="0.65", label="scores a")
-        ax.bar(idx + 0.2, p, width=0.4, color=_COLORS[0], label="softmax(a)")
+        ax.bar(idx + 0.2, p, width=0.4, color=palette.style("softmax").color, label="softmax(a)")
         for i, v in enumerate(p):
             ax.text(i + 0.2, v + 0.05, f"{v:.3f}", ha="center", fontsize=8)
         ax.set_xticks(idx, [f"a{i + 1}" for i in idx])
@@ -128,18 +135,20 @@ def notes_figure(name: str) -> Figure:
     xs = np.linspace(-5.0, 5.0, 1001)
     ys = np.asarray(act(xs))
     label = "f(x), negative_slope=0.01" if act.name == "leaky_relu" else "f(x)"
-    ax.plot(xs, ys, color=_COLORS[0], lw=2, label=label)
+    color = palette.style(act.name).color
+    ax.plot(xs, ys, color=color, lw=2, label=label)
     if act.name == "step":
         ax.set_ylim(-0.1, 1.1)
     if act.name == "sigmoid":
         ax.axvline(0.0, color="k", ls=":", lw=1.2, label="x = 0 (slope 0.25)")
-        ax.plot(xs, np.asarray(act.grad(xs)), "--", color=_COLORS[1], lw=1.4, label="f'(x)")
+        ax.plot(xs, np.asarray(act.grad(xs)), palette.order_style(1).linestyle, color=color, lw=1.4,
+                label="f'(x)")
         ax.set_ylim(-0.1, 1.1)
     elif act.name == "tanh":
         ax.axhline(0.0, color="k", ls=":", lw=1.2, label="y = 0 (zero-centred)")
     elif act.name == "leaky_relu":
         ys2 = np.asarray(act(xs, negative_slope=0.1))
-        ax.plot(xs, ys2, "--", color=_COLORS[2], lw=1.4, label="negative_slope=0.1")
+        ax.plot(xs, ys2, ":", color=color, lw=1.6, label="negative_slope=0.1")
     ax.axhline(0.0, color="0.7", lw=0.5)
     ax.axvline(0.0, color="0.7", lw=0.5)
     ax.set_title(f"{act.name}: ${act.formula}$", fontsize=10)
@@ -162,6 +171,7 @@ def histograms(
     range: tuple[float, float] | None = None,
     xlabel: str = "value",
     labels: Sequence[str] | None = None,
+    activation: str | None = None,
 ) -> Figure:
     """One histogram per layer (Deep Learning from Scratch's weight-init experiment).
 
@@ -173,6 +183,8 @@ def histograms(
         Common x range for all panels (e.g. ``(0, 1)`` for sigmoid outputs).
     labels : sequence of str, optional
         Panel titles (default ``layer 1``, ``layer 2``, ...).
+    activation : str, optional
+        The activation whose outputs these are: the bars take its palette colour.
     """
     if len(layers) == 0:
         raise ValueError("histograms: no layers given")
@@ -181,10 +193,11 @@ def histograms(
     axes = np.atleast_1d(fig.subplots(1, n, sharey=True, squeeze=False)).ravel()
     for i, (ax, v) in enumerate(zip(axes, layers)):
         arr = np.asarray(v, dtype=np.float64).ravel()
-        ax.hist(arr, bins=bins, range=range, color=_COLORS[0])
+        ax.hist(arr, bins=bins, range=range,
+                color=(palette.style(activation) if activation else palette.series(0)).color)
         name = labels[i] if labels is not None else f"layer {i + 1}"
         ax.set_title(f"{name}\nstd {arr.std():.3g}", fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=MIN_FONT)
         if i > 0:
             ax.tick_params(labelleft=False)
     axes[0].set_ylabel("count", fontsize=8)
@@ -212,6 +225,9 @@ def training_curves(
 ) -> Figure:
     """One line per named curve (loss, accuracy, dead share, ...) against the step index.
 
+    A curve named after an activation, implementation or model ("relu", "relu after
+    training") takes its palette style; other curves take the neutral series.
+
     ``x`` gives common x values instead of the step index.  On a log axis the limits come
     from the smallest positive value; zeros are left out of the line (not drawn at 0).
     """
@@ -226,7 +242,9 @@ def training_curves(
         xs = np.arange(y.size) if x is None else np.asarray(x, dtype=np.float64)
         if logy:
             y = np.where(y > 0, y, np.nan)
-        ax.plot(xs, y, "o-" if y.size <= 30 else "-", ms=3, color=_COLORS[i % len(_COLORS)], lw=1.6, label=label)
+        st = palette.style(label, i)
+        ax.plot(xs, y, ls=st.linestyle, marker=st.marker if y.size <= 30 else None, ms=4, color=st.color,
+                lw=1.8, label=label)
     if logy:
         ax.set_yscale("log")
         ax.set_ylim(*_positive_limits(np.concatenate(allv)))
@@ -254,6 +272,11 @@ def gradient_norms(
     ``g_L * 0.25**(L - l)`` (anchored at the last layer) is drawn dashed.  The y limits are
     taken from the smallest positive value, so a gradient of 1e-20 is drawn at 1e-20, not 0;
     exact zeros (a fully dead layer) are marked at the bottom edge with an ``x``.
+
+    Each activation has its palette colour, line style and marker.  A line that coincides
+    with an earlier one (within 1% on every layer, see :func:`coincidence_note`) is drawn
+    with larger hollow markers around the earlier line's and labelled ``"name (= other)"``,
+    so both stay visible.
     """
     rows = list(records)
     if not rows:
@@ -261,6 +284,7 @@ def gradient_norms(
     if not hasattr(rows[0], key):
         raise ValueError(f"gradient_norms: the records have no field {key!r}")
     names = list(dict.fromkeys(r.activation for r in rows))
+    same = {b: a for a, b in _coinciding(rows, key)}
     fig = _figure(5.8, 3.8)
     ax = fig.subplots()
     ax.set_yscale("log")
@@ -270,24 +294,47 @@ def gradient_norms(
         sub = sorted((r for r in rows if r.activation == name), key=lambda r: r.layer)
         layer = np.array([int(r.layer) for r in sub])
         g = np.array([float(getattr(r, key)) for r in sub], dtype=np.float64)
-        color = _COLORS[i % len(_COLORS)]
+        st = palette.style(name, i)
+        color = st.color
         pos = g > 0
-        mk, ls = "osD^vx*P"[i % 8], ("-", "--", "-.", ":")[i % 4]
-        ax.plot(layer[pos], g[pos], marker=mk, ls=ls, color=color, lw=1.6, ms=4, label=name)
+        if name in same:  # hollow and larger, around the line it coincides with
+            ax.plot(layer[pos], g[pos], marker=st.marker, ls=st.linestyle, color=color, lw=1.2, ms=10, mfc="none",
+                    mew=1.6, label=f"{name} (= {same[name]})")
+        else:
+            ax.plot(layer[pos], g[pos], marker=st.marker, ls=st.linestyle, color=color, lw=1.7, ms=5, label=name)
         if (~pos).any():
             ax.plot(layer[~pos], np.full((~pos).sum(), lo), "x", color=color, ms=7, clip_on=False)
         if bound and name == "sigmoid" and g[-1] > 0:
             envelope = g[-1] * 0.25 ** (layer[-1] - layer)
             lo = min(lo, float(envelope.min()) / 5.0)
-            ax.plot(layer, envelope, "--", color=color, lw=1.0, alpha=0.7, label="slope-only envelope 0.25^(L-l)")
+            ax.plot(layer, envelope, ls=(0, (2, 2)), color=color, lw=1.0, alpha=0.7, label=ENVELOPE_LABEL)
     ax.set_ylim(lo, hi)
     ax.set_xlabel("layer (1 = input side)")
     ax.set_ylabel("‖∂loss/∂W‖ (log scale)" if key == "weight_grad_norm" else key)
     if title:
         ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.25, which="both")
-    ax.legend(fontsize=7, ncols=2)
+    ax.legend(fontsize=MIN_FONT, ncols=2)
     return fig
+
+
+#: The legend entry of the sigmoid envelope in :func:`gradient_norms`.
+ENVELOPE_LABEL = "0.25^(L-l): sigmoid slopes only (weights not counted)"
+
+
+def _coinciding(records: Sequence[Any], key: str, rtol: float = 0.01) -> list[tuple[str, str]]:
+    """Pairs (a, b), a first, of activations whose per-layer ``key`` agree within ``rtol``."""
+    by: dict[str, np.ndarray] = {}
+    for name in dict.fromkeys(r.activation for r in records):
+        sub = sorted((r for r in records if r.activation == name), key=lambda r: r.layer)
+        by[name] = np.array([float(getattr(r, key)) for r in sub])
+    names, pairs = list(by), []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if by[a].shape == by[b].shape and np.allclose(by[a], by[b], rtol=rtol, atol=0.0):
+                if b not in {q for _, q in pairs}:
+                    pairs.append((a, b))
+    return pairs
 
 
 def gate_bars(records: Sequence[Any], *, key: str = "near_bounds", title: str = "") -> Figure:
@@ -310,7 +357,7 @@ def gate_bars(records: Sequence[Any], *, key: str = "near_bounds", title: str = 
                 else:
                     lows.append(float(getattr(r, key)))
                     highs.append(0.0)
-                colors.append(_COLORS[i % len(_COLORS)])
+                colors.append(palette.style(m, i).color)
     pos = np.arange(len(lows))
     lo, hi = np.array(lows), np.array(highs)
     ax.bar(pos, lo, color=colors, label="near low bound" if key == "near_bounds" else None)
@@ -336,7 +383,7 @@ def value_bars(name: str, xs: Sequence[float], *, which: str = "value") -> Figur
     y = np.asarray(act(x) if which == "value" else act.grad(x), dtype=np.float64)
     fig = _figure(8.0, 3.4)
     ax = fig.subplots()
-    ax.bar(x, y, width=0.8, color=_COLORS[0])
+    ax.bar(x, y, width=0.8, color=palette.style(act.name).color)
     for xi, yi in zip(x, y):
         ax.text(xi, yi + 0.02 * max(float(np.abs(y).max()), 1e-300), f"{yi:.2g}", ha="center", fontsize=8,
                 rotation=90 if x.size > 12 else 0, va="bottom")
@@ -352,20 +399,12 @@ def coincidence_note(records: Sequence[Any], *, key: str = "weight_grad_norm", r
                      lang: str = "en") -> str:
     """A sentence naming the activations whose per-layer ``key`` agree within ``rtol`` on every
     layer (their lines lie on top of each other in :func:`gradient_norms`); "" if none."""
-    by: dict[str, np.ndarray] = {}
-    for name in dict.fromkeys(r.activation for r in records):
-        sub = sorted((r for r in records if r.activation == name), key=lambda r: r.layer)
-        by[name] = np.array([float(getattr(r, key)) for r in sub])
-    names, pairs = list(by), []
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            if by[a].shape == by[b].shape and np.allclose(by[a], by[b], rtol=rtol, atol=0.0):
-                pairs.append((a, b))
+    pairs = _coinciding(records, key, rtol)
     if not pairs:
         return ""
     if lang == "ko":
-        return "선이 겹치는 함수: " + ", ".join(f"{a}와 {b}" for a, b in pairs) + "(층마다 1% 이내로 같음)."
-    return "Lines on top of each other: " + ", ".join(f"{a} and {b}" for a, b in pairs) + " (within 1% on every layer)."
+        return "선이 겹치는 함수: " + ", ".join(f"{a}와 {b}" for a, b in pairs) + f"(층마다 {rtol:.0%} 이내로 같음)."
+    return "Lines on top of each other: " + ", ".join(f"{a} and {b}" for a, b in pairs) + f" (within {rtol:.0%} on every layer)."
 
 
 def gate_histograms(panels: Mapping[str, np.ndarray], *, title: str = "", bins: int = 30) -> Figure:
@@ -382,7 +421,7 @@ def gate_histograms(panels: Mapping[str, np.ndarray], *, title: str = "", bins: 
         tanh = label.endswith(" g") or label.endswith(" n")
         arr = np.asarray(v, dtype=np.float64).ravel()
         ax.hist(arr, bins=bins, range=(-1.0, 1.0) if tanh else (0.0, 1.0),
-                color=_COLORS[1] if tanh else _COLORS[0])
+                color=palette.style("tanh" if tanh else "sigmoid").color)
         ax.set_title(f"{label} ({'tanh' if tanh else 'sigmoid'})\nmean {arr.mean():.2f}", fontsize=9)
         ax.tick_params(labelsize=8)
     for ax in axes[len(panels):]:
@@ -418,7 +457,7 @@ def accuracy_bars(rows: Sequence[Mapping[str, Any]]) -> Figure:
                 continue
             v = table[g, n]
             h = cap if not np.isfinite(v) else max(v, 1e-3)
-            ax.bar(i + (j - (len(names) - 1) / 2) * w, h, width=w, color=_COLORS[j % len(_COLORS)],
+            ax.bar(i + (j - (len(names) - 1) / 2) * w, h, width=w, color=palette.style(n, j).color,
                    label=n if i == 0 else None, hatch="xx" if not np.isfinite(v) else None)
             ax.text(i + (j - (len(names) - 1) / 2) * w, h * 1.15, "wrong" if not np.isfinite(v) else f"{v:.2g}",
                     ha="center", fontsize=8, rotation=90, va="bottom")
@@ -445,7 +484,7 @@ def speed_bars(rows: Sequence[Mapping[str, Any]]) -> Figure:
     for j, n in enumerate(names):
         xs = [i + (j - (len(names) - 1) / 2) * w for i, g in enumerate(groups) if (g, n) in table]
         vs = [table[g, n] for g in groups if (g, n) in table]
-        ax.bar(xs, vs, width=w, color=_COLORS[j % len(_COLORS)], label=f"÷ {n}")
+        ax.bar(xs, vs, width=w, color=palette.style(n, j).color, label=f"÷ {n}")
         for x, v in zip(xs, vs):
             ax.text(x, v * 1.1, f"{v:.2g}", ha="center", fontsize=8, rotation=90, va="bottom")
     ax.set_yscale("log")

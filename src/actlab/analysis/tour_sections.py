@@ -196,7 +196,7 @@ def _render_init(s: Section, r: ex.InitResult, tr: Tr) -> None:
         stds = ", ".join(f"{o.std():.3g}" for o in c.outputs)
         s.figure(lambda c=c: plots.histograms(c.outputs, title=f"{c.activation}, weights {c.label}",
                                               range=(0.0, 1.0) if c.activation == "sigmoid" else None,
-                                              xlabel=f"{c.activation} output"),
+                                              xlabel=f"{c.activation} output", activation=c.activation),
                  f"init_{k}",
                  tr(f"The weight-initialisation experiment of Deep Learning from Scratch: {c.activation} outputs of "
                     f"{r.layers} layers of {r.width} units ({r.samples} random inputs), weights {c.label}. Standard "
