@@ -209,9 +209,11 @@ def cmd_vanish(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from .analysis import training
 
-    act = _get(args.activation).name
-    result = training.run_task(args.task, activation=act, epochs=args.epochs, seed=args.seed,
-                               console=_console(stderr=True))
+    act = _get(args.activation).name if args.activation is not None else None
+    try:
+        result = training.run_task(args.task, activation=act, epochs=args.epochs, seed=args.seed)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     from rich.table import Table
 
     table = Table(title=f"train {args.task} ({result.model})")
@@ -226,7 +228,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         table.add_row("LogisticRegression head", result.head)
     for score in result.scores:
         table.add_row(score.label, f"{score.value:.4g}")
-    _console().print(table)
+    con = _console()
+    con.print(table)
+    for note in result.notes:
+        con.print(f"note: {note}")
     return 0
 
 
@@ -320,7 +325,8 @@ _EXAMPLES = {
     "train": "examples:\n  actlab train binary                 logistic regression on breast_cancer\n"
              "  actlab train multiclass             softmax head on digits\n"
              "  actlab train multilabel            independent sigmoids on multi-label digits\n"
-             "  actlab train sequence --activation tanh   LSTM and GRU on the adding problem",
+             "  actlab train binary --activation tanh   the MLP with tanh hidden units\n"
+             "  actlab train sequence               LSTM and GRU on the adding problem (about 10 s)",
     "recommend": "examples:\n  actlab recommend                 the whole table\n"
                  "  actlab recommend binary\n  actlab recommend multi-label",
     "tour": "examples:\n  actlab tour                    writes actlab-report/index.html and index.ko.html (< 2 min)\n"
@@ -382,8 +388,9 @@ def _add_vanish(sub: Any) -> None:
 def _add_train(sub: Any) -> None:
     s = _sub(sub, "train", "train a model on bundled data", "Train a small model on bundled real data.", cmd_train)
     s.add_argument("task", choices=["binary", "multiclass", "multilabel", "multi-label", "sequence"])
-    s.add_argument("--activation", default="relu", help="hidden activation of the MLP / sequence model (default relu)")
-    s.add_argument("--epochs", type=int, default=None, help="passes over the data")
+    s.add_argument("--activation", default=None,
+                   help="hidden activation of the MLP (binary, multiclass, multilabel; default relu)")
+    s.add_argument("--epochs", type=int, default=None, help="passes over the data (default: the model's own)")
     s.add_argument("--seed", type=int, default=0)
 
 
