@@ -121,3 +121,82 @@ def test_bench_prints_ratio_table(capsys):
     rows = [ln.split() for ln in out.splitlines() if ln.startswith("sigmoid ")]
     assert rows and rows[0][1] == "float64" and rows[0][2] == "1000"
     assert float(rows[0][3]) > 0  # a median time in ms
+
+
+def test_bench_says_its_ratios_are_times(capsys):
+    rc, out, _ = run(capsys, "bench", "--sizes", "1000", "--dtype", "float32")
+    assert rc == 0 and "below 1 = actlab faster" in out
+
+
+def test_eval_prints_each_requested_derivative_on_a_labelled_line(capsys):
+    rc, out, _ = run(capsys, "eval", "sigmoid", "0", "5", "--grad", "--grad2")
+    assert rc == 0
+    lines = out.splitlines()
+    assert [ln.split()[0] for ln in lines] == ["f'(x)", "f''(x)"]
+    assert [float(v) for v in lines[0].split()[1:]] == pytest.approx(al.sigmoid.grad([0.0, 5.0]), abs=5e-9)
+    assert [float(v) for v in lines[1].split()[1:]] == pytest.approx(al.sigmoid.grad2([0.0, 5.0]), abs=5e-9)
+    rc, out, _ = run(capsys, "eval", "tanh", "1", "--value", "--grad")
+    assert [ln.split()[0] for ln in out.splitlines()] == ["f(x)", "f'(x)"]
+    rc, out, _ = run(capsys, "eval", "sigmoid", "0", "--grad2")  # one quantity: the bare values
+    assert out == "0\n"
+
+
+def test_eval_prints_zeros_and_dtypes_honestly(capsys):
+    rc, out, _ = run(capsys, "eval", "identity", "-0", "0", "-2")
+    assert rc == 0 and out.split() == ["-0", "0", "-2.00000000"]
+    rc, out, _ = run(capsys, "eval", "sigmoid", "1", "-2", "--dtype", "float16")
+    assert out.split() == ["0.731", "0.1192"]  # float16's own digits, not 8 false decimals
+    import numpy as np
+    assert [np.float16(v) for v in out.split()] == list(al.sigmoid(np.array([1.0, -2.0], dtype=np.float16)))
+    rc, out, _ = run(capsys, "eval", "sigmoid", "1", "--dtype", "float32")
+    assert out.split() == ["0.7310586"]
+    rc, out, err = run(capsys, "eval", "tanh", "1e6", "--dtype", "float16")
+    assert out.split() == ["1"] and "1e+06" in err and "float16 range" in err
+
+
+def test_list_fits_80_columns_with_readable_formulas_and_brackets(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    rc, out, _ = run(capsys, "list")
+    assert rc == 0
+    assert max(len(ln) for ln in out.splitlines()) <= 80
+    assert "\\" not in out  # no raw LaTeX
+    rows = {ln.split("│")[1].strip(): [c.strip() for c in ln.split("│")[2:]] for ln in out.splitlines()
+            if ln.count("│") >= 5 and ln.split("│")[1].strip()}
+    assert rows["relu"][0] == "[0, inf)" and rows["sigmoid"][0] == "(0, 1)" and rows["relu6"][0] == "[0, 6]"
+    assert rows["sigmoid"][3] == "σ(x) = 1/(1+e^(-x))" and rows["step"][3] == "1[x>0]"
+    assert set(rows) == set(al.available())
+
+
+@pytest.mark.parametrize("argv,verb,words", [
+    (["eval", "sigmoid", "1", "--bogus"], "eval", "--bogus"),
+    (["bench", "--sizes", "0"], "bench", "at least 1"),
+    (["bench", "--sizes", "-5"], "bench", "at least 1"),
+    (["train", "sequence", "--activation", "tanh"], "train", "does not apply to the sequence task"),
+    (["train", "binary", "--epochs", "0"], "train", "positive integer"),
+    (["tour", "--nope"], "tour", "--nope"),
+])
+def test_errors_name_the_verb(capsys, argv, verb, words):
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and err.startswith(f"actlab {verb}: error:") and words in err
+
+
+def test_tour_checks_its_directory_before_any_experiment(capsys, monkeypatch, tmp_path):
+    from actlab.analysis import tour
+
+    monkeypatch.setattr(tour, "run", lambda *a, **k: pytest.fail("experiments ran before -o was checked"))
+    a_file = tmp_path / "f"
+    a_file.write_text("x")
+    for target, reason in [("/proc/x", "/proc/x: "), (str(a_file / "sub"), "is a file, not a directory"),
+                           (str(a_file), "it is a file, not a directory")]:
+        rc, out, err = run(capsys, "tour", "-o", target)
+        assert rc == 2 and out == ""
+        assert err.startswith(f"actlab tour: error: cannot write the report to {target}") and reason in err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert a_file.read_text() == "x"  # nothing lost
+
+
+def test_train_binary_reports_the_used_up_budget_as_a_note(capsys):
+    rc, out, err = run(capsys, "train", "binary")
+    assert rc == 0 and "Warning" not in err and "Warning" not in out
+    assert "note: MLPClassifier used its whole budget of 200 epochs" in " ".join(out.split())

@@ -68,14 +68,23 @@ def _names(text: str) -> list[str]:
 def cmd_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    table = Table(title="actlab activations")
-    for col in ("name", "range", "zero-centred", "max slope", "formula"):
-        table.add_column(col)
+    from rich.markup import escape
+
+    from .analysis.text import formula_text, interval_text
+
+    axis = [n for n in _activation.available() if not hasattr(_activation.get(n), "grad")]
+    table = Table(title="actlab activations", caption=escape(
+        "range: [ ] the bound is reached, ( ) only approached; max |f'|: the largest slope; "
+        f"{', '.join(axis)} act along an axis"))
+    table.add_column("name", no_wrap=True)
+    table.add_column("range", no_wrap=True)
+    table.add_column("zero-\ncentred")
+    table.add_column("max |f'|", justify="right")
+    table.add_column("formula", overflow="fold")
     for name in _activation.available():
         a = _activation.get(name)
-        lo, hi = a.range
-        table.add_row(name, f"({_fmt_num(lo)}, {_fmt_num(hi)})", "yes" if a.zero_centered else "no",
-                      _fmt_num(a.max_grad), a.formula)
+        table.add_row(name, escape(interval_text(a)), "yes" if a.zero_centered else "no", f"{a.max_grad:.4g}",
+                      escape(formula_text(a.formula)))
     _console().print(table)
     return 0
 
@@ -91,16 +100,22 @@ def _parse_x(values: Sequence[str]) -> np.ndarray:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from .analysis.text import number_text
+
     act = _get(args.name)
-    x = _parse_x(args.x).astype(args.dtype)
-    if args.grad2:
-        y = act.grad2(x)
-    elif args.grad:
-        y = act.grad(x)
-    else:
-        y = act(x)
-    print(" ".join(f"{float(v):.8f}" if np.isfinite(v) and abs(v) >= 1e-4 or v == 0 else f"{float(v):.8g}"
-                   for v in np.atleast_1d(y)))
+    dtype = np.dtype(args.dtype)
+    given = _parse_x(args.x)
+    with np.errstate(over="ignore"):  # a point beyond float16's range is inf, as NumPy casts it
+        x = given.astype(dtype)
+    lost = [f"{v:g}" for v, c in zip(given, x) if np.isfinite(v) and not np.isfinite(c)]
+    if lost:
+        print(f"note: {', '.join(lost)} lie beyond the {dtype.name} range and round to ±inf", file=sys.stderr)
+    wanted = [("f'(x)", act.grad)] * args.grad + [("f''(x)", act.grad2)] * args.grad2 or [("f(x)", act)]
+    if args.value and wanted[0][0] != "f(x)":
+        wanted.insert(0, ("f(x)", act))
+    for label, fn in wanted:
+        text = " ".join(number_text(v, dtype) for v in np.atleast_1d(fn(x)))
+        print(f"{label:<6} {text}" if len(wanted) > 1 else text)
     return 0
 
 
@@ -271,23 +286,21 @@ def cmd_tour(args: argparse.Namespace) -> int:
 
     from .analysis import tour
 
-    out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out} exists and is not a directory")
     con = _console()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=con) as prog:
-        task = prog.add_task("tour", total=len(tour.STEPS))
+    try:
+        out = tour.prepare_output(args.output)  # before any experiment runs
+        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=con) as prog:
+            task = prog.add_task("tour", total=len(tour.STEPS))
 
-        def progress(step: str, done: bool) -> None:
-            if done:
-                prog.advance(task)
-            else:
-                prog.update(task, description=f"tour: {step}")
+            def progress(step: str, done: bool) -> None:
+                if done:
+                    prog.advance(task)
+                else:
+                    prog.update(task, description=f"tour: {step}")
 
-        try:
             result = tour.run(out, quick=args.quick, seed=args.seed, lang=args.lang, progress=progress)
-        except PermissionError as e:
-            raise UsageError(f"cannot write to {out}: {e.strerror or e}") from None
+    except tour.OutputDirError as e:  # also a disk that filled up while writing
+        raise UsageError(str(e)) from None
     for path in result.pages.values():
         con.print(f"report written: [bold]{path}[/bold]")
     con.print("each page is one self-contained file: open it in a browser, offline")
@@ -314,6 +327,7 @@ _EXAMPLES = {
     "list": "examples:\n  actlab list",
     "eval": "examples:\n  actlab eval sigmoid 1 -2 3 -4        ->  0.73105858 0.11920292 0.95257413 0.01798621\n"
             "  actlab eval sigmoid 0 5 --grad       ->  0.25 and 0.0066 (the study notes' derivative table)\n"
+            "  actlab eval sigmoid 0 5 --value --grad --grad2   one labelled line each: f, f', f''\n"
             "  actlab eval leaky_relu -2 --dtype float32",
     "plot": "examples:\n  actlab plot sigmoid                   bar chart of sigmoid(x), x = -10..10, in the terminal\n"
             "  actlab plot sigmoid --grad            the same for sigmoid'(x)\n"
@@ -342,6 +356,7 @@ def _sub(sub: Any, name: str, help: str, description: str, func: Callable[[argpa
     s = sub.add_parser(name, help=help, description=description, epilog=_EXAMPLES[name],
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     s.set_defaults(func=func)
+    _VERB_PARSERS[name] = s
     return s
 
 
@@ -354,8 +369,9 @@ def _add_eval(sub: Any) -> None:
              cmd_eval)
     s.add_argument("name")
     s.add_argument("x", nargs="+", help="points (negative numbers are fine)")
+    s.add_argument("--value", action="store_true", help="print f(x) too (with --grad / --grad2)")
     s.add_argument("--grad", action="store_true", help="print f'(x)")
-    s.add_argument("--grad2", action="store_true", help="print f''(x)")
+    s.add_argument("--grad2", action="store_true", help="print f''(x); with --grad both, one labelled line each")
     s.add_argument("--dtype", default="float64", choices=["float16", "float32", "float64"])
 
 
@@ -417,10 +433,15 @@ def _add_bench(sub: Any) -> None:
              "Median times and ratios vs memcpy, NumPy, SciPy and torch (when installed), one process run.",
              cmd_bench)
     s.add_argument("--quick", action="store_true", help="small sizes only (1K, 64K)")
-    s.add_argument("--sizes", type=int, nargs="+", metavar="N", help="explicit element counts")
+    from ._kernels.bench import positive_int
+
+    s.add_argument("--sizes", type=positive_int, nargs="+", metavar="N", help="explicit element counts (>= 1)")
     s.add_argument("--dtype", choices=["float32", "float64"], action="append",
                    help="restrict to one dtype (repeatable)")
 
+
+#: verb -> its sub-parser (filled by :func:`build_parser`): errors found after the verb name it.
+_VERB_PARSERS: dict[str, argparse.ArgumentParser] = {}
 
 _VERBS = (_add_list, _add_eval, _add_plot, _add_vanish, _add_train, _add_recommend, _add_tour, _add_bench)
 
@@ -459,7 +480,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = _fix_negative_points(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # name the verb whose options these are not: "actlab eval: error: ..."
+            _VERB_PARSERS[args.verb].error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as e:  # --help (0) or a usage error (2, already printed)
         return int(e.code or 0)
     try:

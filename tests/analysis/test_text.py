@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import actlab as al
-from actlab.analysis.text import bar_chart, integer_points
+from actlab.analysis.text import bar_chart, formula_text, integer_points, interval_text
 
 
 def test_bar_chart_measures_with_the_core():
@@ -42,3 +42,26 @@ def test_the_library_never_imports_the_cli():
             "assert 'actlab.cli' not in sys.modules, 'actlab.cli imported'")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
+
+
+@pytest.mark.parametrize("name", al.available())
+def test_every_formula_reads_as_plain_text(name):
+    act = al.get(name)
+    for tex in (act.formula, act.grad_formula):
+        text = formula_text(tex)
+        assert text and "\\" not in text and "{" not in text and "}" not in text, (name, text)
+        assert not any(w in text for w in ("frac", "mathrm", "mathbb", "sigma", "alpha", "lambda")), text
+
+
+def test_formula_text_examples():
+    assert formula_text(al.sigmoid.formula) == "σ(x) = 1/(1+e^(-x))"
+    assert formula_text(al.logit.formula) == "log(p/(1-p))"
+    assert formula_text(al.gelu.formula) == "x·Φ(x)"
+    assert formula_text(al.hard_sigmoid.grad_formula) == "(1/6)·1[-3<x<3]"
+    assert formula_text(al.softmax.formula) == "e^xᵢ/(Σⱼ e^xⱼ)"
+    assert formula_text(al.leaky_relu.grad_formula) == "1[x>0] + a·1[x ≤ 0]"
+
+
+def test_interval_text_brackets():
+    assert [interval_text(al.get(n)) for n in ("relu", "sigmoid", "relu6", "tanh", "softmax")] == [
+        "[0, inf)", "(0, 1)", "[0, 6]", "(-1, 1)", "(0, 1]"]

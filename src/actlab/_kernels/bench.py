@@ -209,11 +209,15 @@ def run(sizes=FULL_SIZES, dtypes=(np.float32, np.float64), print_fn=print) -> li
     from actlab._kernels import _ufuncs as U
 
     torch, special = _libraries()
+    bad = [n for n in sizes if int(n) != n or n < 1]
+    if bad:
+        raise ValueError(f"sizes must be positive element counts, got {bad}")
     rows = []
     header = (f"{'kernel':16s} {'dtype':7s} {'n':>9s} {'actlab ms':>10s} {'/memcpy':>8s} "
               f"{'/numpy':>7s} {'/scipy':>7s} {'/torch':>7s} {'/np.exp':>8s}")
     print_fn(f"actlab kernels: isa={U.get_isa()} threads={U.get_num_threads()}"
              + (f"; torch {torch.__version__} threads={torch.get_num_threads()}" if torch else ""))
+    print_fn("time ratios: actlab's time / the other's time on the same array (below 1 = actlab faster)")
     print_fn(header)
     print_fn("-" * len(header))
     rng = np.random.default_rng(0)
@@ -264,11 +268,22 @@ def _format(r: dict) -> str:
             f"{_ratio(r['t'], r['scipy'])} {_ratio(r['t'], r['torch'])} {_ratio(r['t'], r['exp']):>8s}")
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an element count >= 1 (``0``, ``-5`` and ``1.5`` are refused by name)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 element, got {n}")
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python benchmarks/elementwise.py`` and ``actlab bench``."""
     ap = argparse.ArgumentParser(prog="actlab bench", description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes only (1K, 64K)")
-    ap.add_argument("--sizes", type=int, nargs="+", help="explicit element counts")
+    ap.add_argument("--sizes", type=positive_int, nargs="+", help="explicit element counts")
     ap.add_argument("--dtype", choices=["float32", "float64"], action="append",
                     help="restrict to one dtype (repeatable)")
     ns = ap.parse_args(argv)

@@ -36,7 +36,8 @@ def _softmax(x, axis):
         return e / np.sum(e, axis=axis, keepdims=True)
 
 
-@axis_activation(range=(0.0, 1.0), zero_centered=False, max_grad=0.25, vjp_from_output=True)
+@axis_activation(range=(0.0, 1.0), range_closed=(False, True),  # 1 on an axis of length 1
+                 zero_centered=False, max_grad=0.25, vjp_from_output=True)
 class softmax:
     r"""Softmax along ``axis``: exp(x_i - max) / sum_j exp(x_j - max).
 
@@ -82,7 +83,8 @@ class softmax:
         return y * (dy - np.sum(dy * y, axis=axis, keepdims=True))
 
 
-@axis_activation(range=(-np.inf, 0.0), zero_centered=False, max_grad=1.0, vjp_from_output=True)
+@axis_activation(range=(-np.inf, 0.0), range_closed=(False, True),  # 0 on an axis of length 1
+                 zero_centered=False, max_grad=1.0, vjp_from_output=True)
 class log_softmax:
     r"""Log-softmax along ``axis``: (x - max) - log sum exp(x - max), never log(softmax(x)).
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import operator
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
@@ -57,10 +58,9 @@ def as_float_array(x: Any, name: str = "x") -> tuple[np.ndarray, np.dtype]:
     elif dt.kind in "biu":
         out_dt = np.dtype(np.float64)
     else:
-        raise TypeError(
-            f"actlab: {name} has dtype {dt} ({dt.name}); expected a real floating, integer or "
-            f"bool array (complex, object and string inputs are not supported)"
-        )
+        shown = f"{dt}" if str(dt) == dt.name else f"{dt} ({dt.name})"
+        raise TypeError(f"actlab: {name} has dtype {shown}; expected a real floating, integer or bool array "
+                        "(complex, object and string inputs are not supported)")
     if arr.dtype != out_dt:
         arr = arr.astype(out_dt)
     return arr, out_dt
@@ -134,6 +134,8 @@ class _Described:
         Registry name (``actlab.get(name)``).
     range : tuple of float
         Range of the function (for default parameters).
+    range_closed : tuple of bool
+        Whether each bound is reached at a finite input (relu [0, inf): ``(True, False)``).
     zero_centered : bool
         Whether the outputs are centred on 0 (tanh yes, sigmoid no).
     max_grad : float
@@ -148,9 +150,12 @@ class _Described:
 
     def __init__(self, name: str, *, doc: str, range: tuple[float, float], zero_centered: bool,
                  max_grad: float, formula: str, grad_formula: str, params: Mapping[str, Any],
-                 smooth: bool, saturating: bool) -> None:
+                 smooth: bool, saturating: bool, range_closed: tuple[bool, bool] = (False, False)) -> None:
         self.name = name
         self.range = range
+        if any(c and math.isinf(b) for c, b in zip(range_closed, range)):
+            raise ValueError(f"{name}: an infinite bound of the range cannot be reached")
+        self.range_closed = tuple(map(bool, range_closed))
         self.zero_centered = zero_centered
         self.max_grad = max_grad
         self.formula = formula
@@ -474,10 +479,8 @@ def _norm(name: str) -> str:
 
 
 def get(name: str | Activation | AxisActivation) -> Activation | AxisActivation:
-    """Look an activation up by name (``"sigmoid"``, alias ``"swish"`` -> silu, ...).
-
-    Raises :class:`ValueError` naming the valid choices for an unknown name.
-    """
+    """Look an activation up by name (``"sigmoid"``, alias ``"swish"`` -> silu, ...); an unknown
+    name is a :class:`ValueError` naming the valid choices."""
     if isinstance(name, (Activation, AxisActivation)):
         return name
     if not isinstance(name, str):
@@ -491,8 +494,5 @@ def get(name: str | Activation | AxisActivation) -> Activation | AxisActivation:
 
 def available(include_aliases: bool = False) -> list[str]:
     """Names of all registered activations (sorted)."""
-    names = sorted(_REGISTRY)
-    if include_aliases:
-        names += sorted(_ALIASES)
-    return names
+    return sorted(_REGISTRY) + (sorted(_ALIASES) if include_aliases else [])
 

@@ -64,19 +64,9 @@ def gallery(
     orders: Sequence[int] = (0, 1, 2),
     ncols: int = 3,
 ) -> Figure:
-    """``f``, ``f'`` and ``f''`` of several activations, one panel per activation.
-
-    Parameters
-    ----------
-    names : sequence of str
-        Registry names of elementwise activations.
-    x : ndarray, optional
-        Points to draw (default ``linspace(-5, 5, 801)``); never modified.
-    orders : sequence of {0, 1, 2}
-        Which derivatives to draw (0 = the function).
-    ncols : int
-        Panels per row.
-    """
+    """``f``, ``f'`` and ``f''`` (``orders``, 0 = the function) of the elementwise activations
+    ``names``, one panel per activation, ``ncols`` per row, at the points ``x`` (default
+    ``linspace(-5, 5, 801)``; never modified)."""
     if not names:
         raise ValueError("gallery: give at least one activation name")
     bad = [o for o in orders if o not in (0, 1, 2)]
@@ -504,7 +494,6 @@ def save(fig: Figure, path: str | Path, *, dpi: int = 110) -> Path:
     fmt = p.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg"):
         raise ValueError(f"save: unsupported file type {p.suffix!r} for {p.name}; use .png or .svg")
-    if p.parent and not p.parent.exists():
-        p.parent.mkdir(parents=True, exist_ok=True)
+    p.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(p, format=fmt, dpi=dpi, metadata={"Software": "actlab"} if fmt == "png" else None)
     return p

@@ -14,6 +14,7 @@ May import: NumPy, :mod:`actlab.runtime` and the analysis modules :mod:`.experim
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from . import training_experiments as tx
 from . import trust
 from .report import FigureStore, Report
 
-__all__ = ["run", "STEPS", "Step", "Tour", "PAGES", "LANGS"]
+__all__ = ["run", "STEPS", "Step", "Tour", "PAGES", "LANGS", "prepare_output", "OutputDirError"]
 
 #: The file name of each language's page.
 PAGES = {"en": "index.html", "ko": "index.ko.html"}
@@ -117,6 +118,36 @@ def _footer(lang: str, seconds: float, seed: int, quick: bool) -> str:
             "This one file holds every figure: copy it anywhere and open it offline.")
 
 
+class OutputDirError(ValueError):
+    """The report's directory cannot be written; ``reason`` says why in plain words."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot write the report to {path}: {reason}")
+        self.path, self.reason = path, reason
+
+
+def prepare_output(out_dir: str | Path) -> Path:
+    """Make sure ``out_dir`` is a writable directory -- create it (and its parents) if needed --
+    before any experiment runs; raise :class:`OutputDirError` naming the reason otherwise
+    (a file in the way, no permission, a read-only or virtual file system)."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputDirError(out, "it is a file, not a directory")
+    parent = out
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputDirError(out, f"{parent} is a file, not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".actlab-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise OutputDirError(out, (e.strerror or str(e)).lower()) from None
+    return out
+
+
 def run(out_dir: str | Path = "actlab-report", *, quick: bool = False, seed: int = 0,
         only: tuple[str, ...] | None = None, lang: str = "both",
         progress: Callable[[str, bool], None] | None = None) -> Tour:
@@ -134,6 +165,8 @@ def run(out_dir: str | Path = "actlab-report", *, quick: bool = False, seed: int
         Which pages to write.
     progress : callable, optional
         ``progress(step_id, False)`` before each step and ``progress(step_id, True)`` after it.
+
+    Raises :class:`OutputDirError` before any experiment if ``out_dir`` cannot be written.
     """
     if lang not in LANGS:
         raise ValueError(f"tour: lang must be one of {', '.join(LANGS)}, got {lang!r}")
@@ -141,6 +174,7 @@ def run(out_dir: str | Path = "actlab-report", *, quick: bool = False, seed: int
     unknown = sorted(set(only or ()) - {st.id for st in STEPS})
     if unknown:
         raise ValueError(f"tour: unknown steps {unknown}; the steps are {', '.join(st.id for st in STEPS)}")
+    out = prepare_output(out_dir)
     settings = ex.Settings(quick, seed)
     figures = FigureStore()
     pages = {}
@@ -163,9 +197,11 @@ def run(out_dir: str | Path = "actlab-report", *, quick: bool = False, seed: int
         if progress is not None:
             progress(step.id, True)
     seconds = time.perf_counter() - t0
-    out = Path(out_dir)
     written = {}
     for lg, rep in pages.items():
         rep.footer = _footer(lg, seconds, seed, quick)
-        written[lg] = rep.write(out / PAGES[lg])
+        try:
+            written[lg] = rep.write(out / PAGES[lg])
+        except OSError as e:  # e.g. the disk filled up
+            raise OutputDirError(out, (e.strerror or str(e)).lower()) from None
     return Tour(written.get("en", written.get("ko")), seconds, written, **results)

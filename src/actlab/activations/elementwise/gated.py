@@ -16,7 +16,8 @@ __all__ = ["silu", "mish", "gelu"]
 _GELU_A = 0.044715
 
 
-@activation(range=(-0.2784645427610738, np.inf), zero_centered=False, max_grad=1.099839320128867,
+@activation(range=(-0.2784645427610738, np.inf), range_closed=(True, False),  # the minimum is reached
+            zero_centered=False, max_grad=1.099839320128867,
             kernel="silu", aliases=("swish",))
 class silu:
     r"""SiLU / Swish: x * sigmoid(x).
@@ -101,7 +102,8 @@ def _mish_parts(x):
     return t, s
 
 
-@activation(range=(-0.30884341301725043, np.inf), zero_centered=False, max_grad=1.088498161251728,
+@activation(range=(-0.30884341301725043, np.inf), range_closed=(True, False),  # the minimum is reached
+            zero_centered=False, max_grad=1.088498161251728,
             kernel="mish")
 class mish:
     r"""Mish: x * tanh(softplus(x)).
@@ -200,7 +202,8 @@ def _sig_grad_dd(vh, vl):
     return g + g * ((m.sigmoid(-vh) - m.sigmoid(vh)) * vl)
 
 
-@activation(range=(-0.16997120747990366, np.inf), zero_centered=False, max_grad=1.1289041451851547,
+@activation(range=(-0.16997120747990366, np.inf), range_closed=(True, False),  # the minimum is reached
+            zero_centered=False, max_grad=1.1289041451851547,
             params={"approximate": "none"}, kernel="gelu",
             kernel_variants={("approximate", "tanh"): "gelu_tanh"})
 class gelu:

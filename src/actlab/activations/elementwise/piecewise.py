@@ -94,7 +94,8 @@ class identity:
     grad2 = staticmethod(_zeros)
 
 
-@activation(range=(0.0, 1.0), zero_centered=False, max_grad=0.0, smooth=False, kernel="step",
+@activation(range=(0.0, 1.0), range_closed=(True, True), zero_centered=False, max_grad=0.0, smooth=False,
+            kernel="step",
             flat=_flat_everywhere)
 class step:
     r"""Heaviside step: 1 for x > 0, else 0 (step(0) = 0, as ``np.array(x > 0)``).
@@ -135,7 +136,8 @@ class step:
     grad2 = staticmethod(_zeros)
 
 
-@activation(range=(0.0, np.inf), zero_centered=False, max_grad=1.0, smooth=False, kernel="relu",
+@activation(range=(0.0, np.inf), range_closed=(True, False), zero_centered=False, max_grad=1.0, smooth=False,
+            kernel="relu",
             flat=_flat_below_zero)
 class relu:
     r"""Rectified linear unit, max(x, 0).
@@ -229,7 +231,8 @@ class leaky_relu:
         return _zeros(x)
 
 
-@activation(range=(0.0, 6.0), zero_centered=False, max_grad=1.0, smooth=False, kernel="relu6",
+@activation(range=(0.0, 6.0), range_closed=(True, True), zero_centered=False, max_grad=1.0, smooth=False,
+            kernel="relu6",
             flat=_flat_outside_0_6)
 class relu6:
     r"""ReLU capped at 6: min(max(x, 0), 6).
@@ -269,7 +272,7 @@ class relu6:
     grad2 = staticmethod(_zeros)
 
 
-@activation(range=(0.0, 1.0), zero_centered=False, max_grad=1.0 / 6.0, smooth=False,
+@activation(range=(0.0, 1.0), range_closed=(True, True), zero_centered=False, max_grad=1.0 / 6.0, smooth=False,
             kernel="hard_sigmoid", saturating=True, flat=_flat_outside_3)
 class hard_sigmoid:
     r"""Hard sigmoid: relu6(x + 3) / 6 (PyTorch's definition).
@@ -310,7 +313,8 @@ class hard_sigmoid:
     grad2 = staticmethod(_zeros)
 
 
-@activation(range=(-0.375, np.inf), zero_centered=False, max_grad=1.5,  # sup, not attained
+@activation(range=(-0.375, np.inf), range_closed=(True, False),  # the minimum, at x = -1.5
+            zero_centered=False, max_grad=1.5,  # sup, not attained
             smooth=False, kernel="hard_swish", aliases=("hardswish",),
             flat=_flat_below_minus_3)
 class hard_swish:
