@@ -147,9 +147,12 @@ def text_table(rows: list[dict], isas: list[str]) -> str:
     return "\n".join(lines)
 
 
-def markdown_table(rows: list[dict], isas: list[str]) -> str:
-    """Per function and dtype: f / f' / f'' of each ISA, then torch's f / f' and scipy's f."""
-    head = ["function", "dtype"] + [f"{isa} f / f' / f''" for isa in isas] + ["torch f / f'", "scipy f"]
+def markdown_table(rows: list[dict], isas: list[str], lang: str = "en") -> str:
+    """Per function and dtype: f / f' / f'' of each ISA, then torch's f / f' and scipy's f
+    (``lang="ko"``: the headers in Korean)."""
+    first = ["함수", "자료형"] if lang == "ko" else ["function", "dtype"]
+    kernel = "{} 커널 f / f' / f''" if lang == "ko" else "{} f / f' / f''"
+    head = first + [kernel.format(isa) for isa in isas] + ["torch f / f'", "scipy f"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for dt in ("float32", "float64"):
         for name in _names():
@@ -186,7 +189,7 @@ def write_readme(path: pathlib.Path, rows: list[dict], isas: list[str]) -> None:
     """Replace the block between START and END (README.ko.md: the Korean sentence)."""
     text = path.read_text(encoding="utf-8")
     lang = "ko" if path.name.endswith(".ko.md") else "en"
-    block = f"{START}\n{summary(rows, isas, lang)}\n\n{markdown_table(rows, isas)}\n{END}"
+    block = f"{START}\n{summary(rows, isas, lang)}\n\n{markdown_table(rows, isas, lang)}\n{END}"
     pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
     if not pattern.search(text):
         raise SystemExit(f"{path}: no accuracy block ({START} ... {END}) to replace")
