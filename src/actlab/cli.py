@@ -1,13 +1,14 @@
 """The ``actlab`` command line.
 
-Verbs: ``list``, ``eval``, ``plot``, ``vanish``, ``train``, ``recommend``, ``tour``, ``bench``
+Verbs: ``list``, ``eval``, ``plot``, ``vanish``, ``train``, ``recommend``, ``tour``, ``bench``, ``lab``
 (``actlab VERB --help`` shows examples).  User mistakes (unknown activation, non-numeric X,
 bad option) print one clear line on stderr and exit with 2 -- never a traceback, and before
 any long work starts.  This module only parses arguments and prints: the measuring lives in
 :mod:`actlab.analysis`, whose results (dataclasses) it renders as rich tables.
 
 May import: argparse, rich, NumPy, :mod:`actlab.activations`, :mod:`actlab.analysis`,
-:mod:`actlab.models`, :mod:`actlab.nn` and :mod:`actlab._kernels` (``bench``).  Nothing in the
+:mod:`actlab.models`, :mod:`actlab.nn`, :mod:`actlab.lab`, :mod:`actlab._kernels` (``bench``) and
+:mod:`actlab.cli_parser` (the parser).  Nothing in the
 library imports this module.
 """
 
@@ -16,23 +17,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Callable, NoReturn, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from . import activations as _activation
+from .cli_parser import VERB_PARSERS, build_parser, fix_negative_points
+
+__all__ = ["main", "build_parser", "UsageError", "COMMANDS"]
 
 
 class UsageError(Exception):
     """A user mistake: printed as one line, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
-        sys.exit(2)
 
 
 def _console(stderr: bool = False) -> Any:
@@ -322,171 +318,38 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return int(bench.main(bench_args) or 0)
 
 
-# ------------------------------------------------------------------------------ parser
-_EXAMPLES = {
-    "list": "examples:\n  actlab list",
-    "eval": "examples:\n  actlab eval sigmoid 1 -2 3 -4        ->  0.73105858 0.11920292 0.95257413 0.01798621\n"
-            "  actlab eval sigmoid 0 5 --grad       ->  0.25 and 0.0066 (the study notes' derivative table)\n"
-            "  actlab eval sigmoid 0 5 --value --grad --grad2   one labelled line each: f, f', f''\n"
-            "  actlab eval leaky_relu -2 --dtype float32",
-    "plot": "examples:\n  actlab plot sigmoid                   bar chart of sigmoid(x), x = -10..10, in the terminal\n"
-            "  actlab plot sigmoid --grad            the same for sigmoid'(x)\n"
-            "  actlab plot sigmoid tanh relu --grad --grad2 -o act.png\n"
-            "  actlab plot gelu silu -o act.svg --xmin -4 --xmax 4",
-    "vanish": "examples:\n  actlab vanish                                    depth 10, 6 activations\n"
-              "  actlab vanish --depth 20 --activations sigmoid,relu --init he\n"
-              "  actlab vanish --data random -o vanish.png",
-    "train": "examples:\n  actlab train binary                 logistic regression on breast_cancer\n"
-             "  actlab train multiclass             softmax head on digits\n"
-             "  actlab train multilabel            independent sigmoids on multi-label digits\n"
-             "  actlab train binary --activation tanh   the MLP with tanh hidden units\n"
-             "  actlab train sequence               LSTM and GRU on the adding problem (about 10 s)",
-    "recommend": "examples:\n  actlab recommend                 the whole table\n"
-                 "  actlab recommend binary\n  actlab recommend multi-label",
-    "tour": "examples:\n  actlab tour                    writes actlab-report/index.html and index.ko.html (< 2 min)\n"
-            "  actlab tour -o /tmp/report --quick",
-    "bench": "examples:\n  actlab bench                   1K, 1M and 20M elements, float32 and float64\n"
-             "  actlab bench --quick           1K and 64K only (seconds)\n"
-             "  actlab bench --sizes 1000000 --dtype float32",
+def cmd_lab(args: argparse.Namespace) -> int:
+    from . import lab
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be 0..65535, got {args.port}")
+    try:
+        lab.serve(args.host, args.port, open_browser=not args.no_browser,
+                  announce=lambda line: print(line, flush=True))
+    except OSError as e:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {(e.strerror or str(e)).lower()}") from None
+    print("actlab lab: stopped", file=sys.stderr)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "list": cmd_list, "eval": cmd_eval, "plot": cmd_plot, "vanish": cmd_vanish, "train": cmd_train,
+    "recommend": cmd_recommend, "tour": cmd_tour, "bench": cmd_bench, "lab": cmd_lab,
 }
-
-
-def _sub(sub: Any, name: str, help: str, description: str, func: Callable[[argparse.Namespace], int]) -> Any:
-    """Add the sub-parser of verb ``name``, with its examples as epilog, running ``func``."""
-    s = sub.add_parser(name, help=help, description=description, epilog=_EXAMPLES[name],
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    s.set_defaults(func=func)
-    _VERB_PARSERS[name] = s
-    return s
-
-
-def _add_list(sub: Any) -> None:
-    _sub(sub, "list", "table of activations", "Table of every activation with its range and max slope.", cmd_list)
-
-
-def _add_eval(sub: Any) -> None:
-    s = _sub(sub, "eval", "evaluate an activation", "Evaluate an activation (or its derivatives) at points.",
-             cmd_eval)
-    s.add_argument("name")
-    s.add_argument("x", nargs="+", help="points (negative numbers are fine)")
-    s.add_argument("--value", action="store_true", help="print f(x) too (with --grad / --grad2)")
-    s.add_argument("--grad", action="store_true", help="print f'(x)")
-    s.add_argument("--grad2", action="store_true", help="print f''(x); with --grad both, one labelled line each")
-    s.add_argument("--dtype", default="float64", choices=["float16", "float32", "float64"])
-
-
-def _add_plot(sub: Any) -> None:
-    s = _sub(sub, "plot", "plot activations (terminal bars or PNG/SVG)",
-             "Without -o: a bar chart of f(x) at x = -10..10 in the terminal.  With -o FILE: "
-             "f (and f', f'') of each activation on one grid, written as PNG or SVG.", cmd_plot)
-    s.add_argument("names", nargs="+", metavar="NAME")
-    s.add_argument("--grad", action="store_true", help="include f'(x)")
-    s.add_argument("--grad2", action="store_true", help="include f''(x)")
-    s.add_argument("-o", "--output", metavar="FILE", help=".png or .svg file to write")
-    s.add_argument("--xmin", type=float, default=-10.0)
-    s.add_argument("--xmax", type=float, default=10.0)
-
-
-def _add_vanish(sub: Any) -> None:
-    s = _sub(sub, "vanish", "vanishing-gradient experiment",
-             "Per-layer gradient norms of a deep MLP for several activations (same init, same data).", cmd_vanish)
-    s.add_argument("--depth", type=int, default=10, help="hidden layers (default 10)")
-    s.add_argument("--width", type=int, default=64, help="units per hidden layer (default 64)")
-    s.add_argument("--activations", default="sigmoid,tanh,relu,leaky_relu,silu,gelu",
-                   help="comma-separated names (default: %(default)s)")
-    s.add_argument("--init", default="xavier", choices=["xavier", "he", "torch"], help="weight init")
-    s.add_argument("--data", default="breast_cancer", choices=["breast_cancer", "random"],
-                   help="input data (default: standardised breast_cancer)")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("-o", "--output", metavar="FILE", help="save the log-axis figure (.png/.svg)")
-
-
-def _add_train(sub: Any) -> None:
-    s = _sub(sub, "train", "train a model on bundled data", "Train a small model on bundled real data.", cmd_train)
-    s.add_argument("task", choices=["binary", "multiclass", "multilabel", "multi-label", "sequence"])
-    s.add_argument("--activation", default=None,
-                   help="hidden activation of the MLP (binary, multiclass, multilabel; default relu)")
-    s.add_argument("--epochs", type=int, default=None, help="passes over the data (default: the model's own)")
-    s.add_argument("--seed", type=int, default=0)
-
-
-def _add_recommend(sub: Any) -> None:
-    s = _sub(sub, "recommend", "output activation + loss for a task",
-             "Which output activation and loss to use, and why (actlab and torch names).", cmd_recommend)
-    s.add_argument("task", nargs="?", default=None,
-                   help="binary, multiclass, multilabel (multi-label), regression; omit for all")
-
-
-def _add_tour(sub: Any) -> None:
-    s = _sub(sub, "tour", "run every experiment, write an HTML report",
-             "Run the whole tour (gallery, derivatives, vanishing gradients, dead ReLUs, the three "
-             "logistic-regression heads, BCE vs BCEWithLogits, LSTM/GRU gates) and write DIR/index.html.", cmd_tour)
-    s.add_argument("-o", "--output", default="actlab-report", metavar="DIR")
-    s.add_argument("--quick", action="store_true", help="tiny settings (seconds; for tests)")
-    s.add_argument("--lang", default="both", choices=["en", "ko", "both"],
-                   help="index.html (en), index.ko.html (ko) or both (default)")
-    s.add_argument("--seed", type=int, default=0)
-
-
-def _add_bench(sub: Any) -> None:
-    s = _sub(sub, "bench", "speed benchmarks of the kernels",
-             "Median times and ratios vs memcpy, NumPy, SciPy and torch (when installed), one process run.",
-             cmd_bench)
-    s.add_argument("--quick", action="store_true", help="small sizes only (1K, 64K)")
-    from ._kernels.bench import positive_int
-
-    s.add_argument("--sizes", type=positive_int, nargs="+", metavar="N", help="explicit element counts (>= 1)")
-    s.add_argument("--dtype", choices=["float32", "float64"], action="append",
-                   help="restrict to one dtype (repeatable)")
-
-
-#: verb -> its sub-parser (filled by :func:`build_parser`): errors found after the verb name it.
-_VERB_PARSERS: dict[str, argparse.ArgumentParser] = {}
-
-_VERBS = (_add_list, _add_eval, _add_plot, _add_vanish, _add_train, _add_recommend, _add_tour, _add_bench)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser of ``actlab`` (one sub-parser per verb)."""
-    p = _Parser(prog="actlab", description="Activation functions done right -- and tools to understand them.",
-                epilog="run 'actlab VERB --help' for the examples of each verb",
-                formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="verb", required=True, metavar="VERB")
-    for add in _VERBS:
-        add(sub)
-    return p
-
-
-def _fix_negative_points(argv: list[str]) -> list[str]:
-    """``eval NAME -2 3``: numbers after the name are points, not options."""
-    if len(argv) < 2 or argv[0] != "eval":
-        return argv
-    head, opts, nums = argv[:2], [], []
-    it = iter(argv[2:])
-    for a in it:
-        if a == "--":
-            continue
-        if a.startswith("--"):
-            opts.append(a)
-            if a == "--dtype":
-                opts.append(next(it, ""))
-        else:
-            nums.append(a)
-    return head + opts + ["--"] + nums if nums else argv
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``actlab`` console script; returns the exit code."""
-    argv = _fix_negative_points(list(sys.argv[1:] if argv is None else argv))
+    argv = fix_negative_points(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     try:
         args, extra = parser.parse_known_args(argv)
         if extra:  # name the verb whose options these are not: "actlab eval: error: ..."
-            _VERB_PARSERS[args.verb].error(f"unrecognized arguments: {' '.join(extra)}")
+            VERB_PARSERS[args.verb].error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as e:  # --help (0) or a usage error (2, already printed)
         return int(e.code or 0)
     try:
-        return int(args.func(args) or 0)
+        return int(COMMANDS[args.verb](args) or 0)
     except UsageError as e:
         print(f"actlab {args.verb}: error: {e}", file=sys.stderr)
         return 2
