@@ -81,3 +81,26 @@ def test_sequence_generators_need_a_generator():
         datasets.noisy_sine(5, 5, rng=None)
     with pytest.raises(ValueError, match="noise"):
         datasets.noisy_sine(5, 5, rng=np.random.default_rng(0), noise=-1.0)
+
+
+@pytest.mark.parametrize("name", datasets.PLAYGROUND)
+def test_playground_sets_are_seeded_balanced_2d(name):
+    X, y = datasets.playground(name, 301, noise=0.2, rng=np.random.default_rng(3), return_X_y=True)
+    X2, y2 = datasets.playground(name, 301, noise=0.2, rng=np.random.default_rng(3), return_X_y=True)
+    np.testing.assert_array_equal(X, X2)
+    np.testing.assert_array_equal(y, y2)
+    assert X.shape == (301, 2) and X.dtype == np.float64 and set(y.tolist()) == {0, 1}
+    assert 0.35 < y.mean() < 0.65 and np.all(np.abs(X) < 8)
+
+
+def test_playground_shapes_are_what_their_names_say():
+    rng = np.random.default_rng(0)
+    X, y = datasets.playground("circle", 400, rng=rng, return_X_y=True)
+    r = np.hypot(X[:, 0], X[:, 1])
+    assert np.all(r[y == 1] <= 3) and np.all(r[y == 0] >= 4)
+    X, y = datasets.playground("gauss", 400, rng=rng, return_X_y=True)
+    assert np.all(X[y == 1].mean(axis=0) > 1.5) and np.all(X[y == 0].mean(axis=0) < -1.5)
+    with pytest.raises(ValueError, match="unknown data set 'swirl'"):
+        datasets.playground("swirl", rng=rng)
+    with pytest.raises(ValueError, match=r"noise must be a number in \[0, 1\]"):
+        datasets.playground("xor", noise=2.0, rng=rng)

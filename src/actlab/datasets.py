@@ -17,7 +17,11 @@ multilabel_digits      multi-label  (1797, 64) float64          (1797, 3) int 0/
 iris                   multiclass   (150, 4) float64            (150,) int 0..2
 adding_problem         regression   (n, T, 2) float64           (n,) float64
 noisy_sine             regression   (n, T, 1) float64           (n,) float64
+playground             binary       (n, 2) float64              (n,) int 0/1
 =====================  ===========  ==========================  =========================
+
+:func:`playground` draws the 2-D toy sets of TensorFlow Playground and the lab (circle, xor,
+gauss, spiral, moons).
 
 >>> from actlab import datasets
 >>> X, y = datasets.breast_cancer(return_X_y=True)
@@ -36,7 +40,11 @@ from sklearn.utils import Bunch
 
 from ._checks import check_rng
 
-__all__ = ["breast_cancer", "digits", "multilabel_digits", "iris", "adding_problem", "noisy_sine"]
+__all__ = ["breast_cancer", "digits", "multilabel_digits", "iris", "adding_problem", "noisy_sine", "playground",
+           "PLAYGROUND"]
+
+#: The 2-D data sets of :func:`playground`.
+PLAYGROUND = ("circle", "xor", "gauss", "spiral", "moons")
 
 _PRIMES = np.array([2, 3, 5, 7])
 
@@ -254,3 +262,53 @@ def noisy_sine(n_samples: int, T: int, *, rng: np.random.Generator, noise: float
     y = np.sin(w[:, 0] * (T - 1 + h) + phase[:, 0])
     return _out(X[..., None], y, return_X_y, feature_names=["x"], target_names=["next"],
                 DESCR=noisy_sine.__doc__)
+
+
+def playground(name: str, n_samples: int = 400, *, noise: float = 0.0, rng: np.random.Generator,
+               return_X_y: bool = False) -> Any:
+    """A 2-D binary toy set of the kind TensorFlow Playground draws, points in about [-6, 6]^2.
+
+    ``circle``: label 1 inside radius 3, 0 on a ring of radius 4-6; ``xor``: the sign of
+    ``x1 * x2``; ``gauss``: two Gaussian blobs at (2, 2) and (-2, -2); ``spiral``: two
+    interleaved spirals; ``moons``: two interleaved half circles.  ``noise`` in [0, 1] adds
+    Gaussian jitter proportional to the set's scale (0: the clean shape).
+
+    >>> import numpy as np
+    >>> X, y = playground("xor", 8, rng=np.random.default_rng(0), return_X_y=True)
+    >>> X.shape, bool(np.all(y == (X[:, 0] * X[:, 1] > 0)))
+    ((8, 2), True)
+    """
+    fn = "playground"
+    if name not in PLAYGROUND:
+        raise ValueError(f"{fn}: unknown data set {name!r}; choose from {', '.join(PLAYGROUND)}")
+    n = _check_int(n_samples, "n_samples", fn, 2)
+    if not (isinstance(noise, (int, float, np.floating)) and 0.0 <= float(noise) <= 1.0):
+        raise ValueError(f"{fn}: noise must be a number in [0, 1], got {noise!r}")
+    rng = check_rng(rng, fn, optional=False)
+    y = (np.arange(n) % 2).astype(np.int64)
+    rng.shuffle(y)
+    if name == "circle":
+        r = np.where(y == 1, rng.uniform(0.0, 3.0, n), rng.uniform(4.0, 6.0, n))
+        a = rng.uniform(0.0, 2 * np.pi, n)
+        X = np.stack([r * np.cos(a), r * np.sin(a)], axis=1)
+        X += rng.normal(0.0, 1.0, X.shape) * noise
+    elif name == "xor":
+        X = rng.uniform(-5.0, 5.0, (n, 2))
+        X += np.sign(X) * 0.3  # a margin around the axes
+        X += rng.normal(0.0, 1.0, X.shape) * noise
+        y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    elif name == "gauss":
+        centre = np.where(y[:, None] == 1, 2.0, -2.0)
+        X = centre + rng.normal(0.0, 1.0, (n, 2)) * (0.5 + 1.5 * noise)
+    elif name == "spiral":
+        t = rng.uniform(0.0, 1.0, n) * 1.75 * 2 * np.pi
+        a = t + np.pi * y
+        X = 5.0 * (t / (3.5 * np.pi))[:, None] * np.stack([np.sin(a), np.cos(a)], axis=1)
+        X += rng.normal(0.0, 1.0, X.shape) * noise
+    else:  # moons
+        a = rng.uniform(0.0, np.pi, n)
+        X = np.where(y[:, None] == 0, np.stack([np.cos(a), np.sin(a)], 1),
+                     np.stack([1.0 - np.cos(a), 0.5 - np.sin(a)], 1))
+        X = (X - [0.5, 0.25]) * 3.0 + rng.normal(0.0, 1.0, (n, 2)) * noise
+    return _out(X, y, return_X_y, feature_names=["x1", "x2"], target_names=["0", "1"],
+                DESCR=playground.__doc__)

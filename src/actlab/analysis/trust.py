@@ -28,7 +28,7 @@ from ..activations.base import get
 from . import mpref
 from .experiments import Settings
 
-__all__ = ["AccuracyRow", "SpeedRow", "TrustResult", "trust", "FUNCTIONS", "IMPLEMENTATIONS"]
+__all__ = ["AccuracyRow", "SpeedRow", "TrustResult", "trust", "FUNCTIONS", "IMPLEMENTATIONS", "TEXTBOOK_GRADS"]
 
 #: (function, derivative order) measured for accuracy.
 FUNCTIONS: tuple[tuple[str, int], ...] = (("sigmoid", 0), ("sigmoid", 1), ("log_sigmoid", 0))
@@ -85,13 +85,25 @@ class TrustResult:
         return math.nan
 
 
-def _numpy() -> dict[tuple[str, int], tuple[str, Callable]]:
-    def sig(x):
-        return 1.0 / (1.0 + np.exp(-x))
+def _sig(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
 
-    return {("sigmoid", 0): ("1 / (1 + np.exp(-x))", sig),
-            ("sigmoid", 1): ("s * (1 - s)", lambda x: sig(x) * (1.0 - sig(x))),
-            ("log_sigmoid", 0): ("np.log(1 / (1 + np.exp(-x)))", lambda x: np.log(sig(x)))}
+
+#: The textbook derivative formulas, evaluated naively in float64 (what a learner writes
+#: first): name -> (formula, f'(x)).  They lose the tails that actlab keeps; the lab's tail
+#: view and the accuracy comparison show them side by side.
+TEXTBOOK_GRADS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
+    "sigmoid": ("σ(x)(1 − σ(x))", lambda x: _sig(x) * (1.0 - _sig(x))),
+    "tanh": ("1 − tanh(x)²", lambda x: 1.0 - np.tanh(x) ** 2),
+    "silu": ("σ(x)(1 + x(1 − σ(x)))", lambda x: _sig(x) * (1.0 + x * (1.0 - _sig(x)))),
+    "log_sigmoid": ("1 − σ(x)", lambda x: 1.0 - _sig(x)),
+}
+
+
+def _numpy() -> dict[tuple[str, int], tuple[str, Callable]]:
+    return {("sigmoid", 0): ("1 / (1 + np.exp(-x))", _sig),
+            ("sigmoid", 1): ("s * (1 - s)", TEXTBOOK_GRADS["sigmoid"][1]),
+            ("log_sigmoid", 0): ("np.log(1 / (1 + np.exp(-x)))", lambda x: np.log(_sig(x)))}
 
 
 def _scipy() -> dict[tuple[str, int], tuple[str, Callable]]:
