@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 TOUR_DIR ?= actlab-report
 
-.PHONY: tour test install test-deps bench sanitize check-aarch64 clean
+.PHONY: tour test lab install test-deps bench sanitize check-aarch64 clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ tour: install
 
 test: test-deps
 	$(BIN)/python -m pytest
+
+# The interactive lab: http://127.0.0.1:8765/ (Ctrl-C stops it).
+lab: install
+	$(BIN)/actlab lab
 
 bench: install
 	$(BIN)/actlab bench
