@@ -11,7 +11,7 @@ import pytest
 import actlab as al
 from actlab.cli import build_parser, main
 
-VERBS = ("list", "eval", "plot", "vanish", "train", "recommend", "tour", "bench")
+VERBS = ("list", "eval", "plot", "vanish", "train", "recommend", "tour", "bench", "lab")
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
