@@ -193,3 +193,17 @@ def test_a_diverging_run_reaches_the_page_as_null_not_nan(client):
         raw = ws.receive_text()
         assert "NaN" not in raw and "Infinity" not in raw
         json.loads(raw)
+
+
+def test_two_training_tabs_both_advance(client):
+    with client.websocket_connect("/ws") as a, client.websocket_connect("/ws") as b:
+        _frame(a), _frame(b)
+        a.send_json({"type": "start"})
+        b.send_json({"type": "start"})
+        last = {}
+        for _ in range(4):
+            for name, ws in (("a", a), ("b", b)):
+                last[name] = _frame(ws)["steps"]
+        a.send_json({"type": "pause"})
+        b.send_json({"type": "pause"})
+        assert last["a"] >= 2 * server.UPDATES_PER_FRAME and last["b"] >= 2 * server.UPDATES_PER_FRAME

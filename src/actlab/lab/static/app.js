@@ -49,7 +49,7 @@ function shareURL() {
 function configFromURL() {
   const m = location.hash.match(/config=([^&]+)/);
   if (!m) return null;
-  try { return JSON.parse(decodeURIComponent(m[1])); } catch { showError("the share link is damaged"); return null; }
+  try { return JSON.parse(decodeURIComponent(m[1])); } catch { showError(t("bad_link")); return null; }
 }
 
 // ------------------------------------------------------------------ inspector
@@ -90,7 +90,7 @@ async function runInspect() {
 
 async function runValue() {
   const x = Number($("inspect-x").value.trim());
-  if ($("inspect-x").value.trim() === "" || !Number.isFinite(x)) { showError(`x: not a finite number: ${$("inspect-x").value}`); return; }
+  if ($("inspect-x").value.trim() === "" || !Number.isFinite(x)) { showError(t("bad_x", { x: $("inspect-x").value })); return; }
   try {
     const v = await api("/api/value", { activation: inspect.activation, params: inspect.params, x });
     $("inspect-value").textContent = v.f; $("inspect-grad").textContent = v.grad; $("inspect-grad2").textContent = v.grad2;
@@ -243,7 +243,7 @@ function drawSweep(s) {
   const series = Object.entries(s.series).map(([name, ys]) => ({ label: name, x: s.depths, y: ys,
     color: meta.palette.activations[name].color, dash: meta.palette.activations[name].dasharray }));
   series.push({ label: "0.25^(L−1)", x: s.depths, y: s.envelope, color: "#000", dash: "2 3", width: 1 });
-  lines($("sweep-chart"), series, { logY: true, xLabel: "depth", height: 220 });
+  lines($("sweep-chart"), series, { logY: true, xLabel: t("depth_axis"), height: 220 });
 }
 
 // ------------------------------------------------------------------ socket

@@ -31,6 +31,8 @@ export const STRINGS = {
     ds_circle: "circle", ds_xor: "xor", ds_gauss: "gauss", ds_spiral: "spiral", ds_moons: "moons", ds_upload: "uploaded CSV",
     connecting: "connecting…", disconnected: "Connection to the lab server lost — is `actlab lab` still running?",
     too_big: "The file is larger than 1 MB.",
+    bad_link: "The share link is damaged: the default configuration is shown instead.",
+    bad_x: "x must be a finite number, got {x}.", depth_axis: "depth",
   },
   ko: {
     title: "actlab 실험실", subtitle: "직접 만져 보는 활성화 함수 — 모든 숫자는 actlab이 계산합니다",
@@ -62,6 +64,8 @@ export const STRINGS = {
     ds_circle: "원", ds_xor: "XOR", ds_gauss: "가우스", ds_spiral: "나선", ds_moons: "초승달", ds_upload: "올린 CSV",
     connecting: "연결하는 중…", disconnected: "실험실 서버와 연결이 끊겼습니다. `actlab lab`이 아직 실행 중인지 확인하세요.",
     too_big: "파일이 1 MB보다 큽니다.",
+    bad_link: "공유 링크가 손상되어 기본 설정을 보여 줍니다.",
+    bad_x: "x에는 유한한 숫자를 넣어야 합니다. 입력한 값: {x}", depth_axis: "깊이",
   },
 };
 
