@@ -22,14 +22,6 @@ def pages(tmp_path_factory):
     return result.pages
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    with browser.sync_playwright() as p:
-        b = browser.launch(p)
-        yield b
-        b.close()
-
-
 def _open(chromium, path, width):
     ctx = chromium.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1)
     page = ctx.new_page()

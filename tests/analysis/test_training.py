@@ -5,17 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from actlab._kernels import _ufuncs as U
 from actlab.analysis import training, training_experiments
 from actlab.analysis.experiments import Settings
-
-
-@pytest.fixture(params=U.available_isas())
-def isa(request):
-    old = U.get_isa()
-    U.set_isa(request.param)
-    yield request.param
-    U.set_isa(old)
 
 
 def test_train_sequence_defaults_learn_the_adding_problem_on_every_isa(isa):

@@ -1,18 +1,10 @@
-"""Fixtures of the kernel tests: every instruction-set variant, and the thread count restored."""
+"""Fixtures of the kernel tests: the thread count restored (``isa`` lives in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from actlab._kernels import _ufuncs as U
-
-
-@pytest.fixture(params=U.available_isas())
-def isa(request):
-    old = U.get_isa()
-    U.set_isa(request.param)
-    yield request.param
-    U.set_isa(old)
 
 
 @pytest.fixture

@@ -11,14 +11,6 @@ import browser
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    with browser.sync_playwright() as p:
-        b = browser.launch(p)
-        yield b
-        b.close()
-
-
 class Page:
     """One tab with its console errors and every request / WebSocket it opened."""
 
