@@ -119,8 +119,10 @@ def test_bench_prints_ratio_table(capsys):
     rc, out, _ = run(capsys, "bench", "--sizes", "1000", "--dtype", "float64")
     assert rc == 0
     rows = [ln.split() for ln in out.splitlines() if ln.startswith("sigmoid ")]
-    assert rows and rows[0][1] == "float64" and rows[0][2] == "1000"
-    assert float(rows[0][3]) > 0  # a median time in ms
+    from actlab._kernels import _ufuncs as U
+    assert [r[3] for r in rows] == list(U.available_isas())  # one row per ISA this CPU runs
+    assert rows[0][1] == "float64" and rows[0][2] == "1000"
+    assert float(rows[0][4]) > 0  # ns per element
 
 
 def test_bench_says_its_ratios_are_times(capsys):
@@ -200,3 +202,12 @@ def test_train_binary_reports_the_used_up_budget_as_a_note(capsys):
     rc, out, err = run(capsys, "train", "binary")
     assert rc == 0 and "Warning" not in err and "Warning" not in out
     assert "note: MLPClassifier used its whole budget of 200 epochs" in " ".join(out.split())
+
+
+def test_bench_one_kernel_on_one_isa(capsys):
+    rc, out, _ = run(capsys, "bench", "--sizes", "1000", "--dtype", "float32", "--isa", "base", "--kernel", "tanh")
+    assert rc == 0
+    rows = [ln.split() for ln in out.splitlines() if ln.split() and ln.split()[0] in ("tanh", "sigmoid", "silu")]
+    assert [(r[0], r[3]) for r in rows] == [("tanh", "base")]
+    rc, _, err = run(capsys, "bench", "--kernel", "nope")
+    assert rc == 2 and "--kernel nope: choose from sigmoid" in err

@@ -315,6 +315,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if not _kernels.available():
         raise UsageError("the compiled kernels are not built; reinstall with a C compiler "
                          "(pip install -e .) to benchmark them")
+    from ._kernels import _ufuncs as U
+
+    missing = sorted(set(args.isa or ()) - set(U.available_isas()))
+    if missing:
+        raise UsageError(f"--isa {', '.join(missing)}: this CPU runs {', '.join(U.available_isas())}")
+    unknown = sorted(set(args.kernel or ()) - set(bench.KERNELS))
+    if unknown:
+        raise UsageError(f"--kernel {', '.join(unknown)}: choose from {', '.join(bench.KERNELS)}")
+    for isa in args.isa or ():
+        bench_args += ["--isa", isa]
+    for k in args.kernel or ():
+        bench_args += ["--kernel", k]
     return int(bench.main(bench_args) or 0)
 
 

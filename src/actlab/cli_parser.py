@@ -49,7 +49,8 @@ _EXAMPLES = {
            "  actlab lab --port 0 --no-browser   a free port, printed; open it yourself",
     "bench": "examples:\n  actlab bench                   1K, 1M and 20M elements, float32 and float64\n"
              "  actlab bench --quick           1K and 64K only (seconds)\n"
-             "  actlab bench --sizes 1000000 --dtype float32",
+             "  actlab bench --sizes 1000000 --dtype float32\n"
+             "  actlab bench --sizes 20000000 --isa avx2 --kernel sigmoid   one kernel on one instruction set",
 }
 
 
@@ -137,10 +138,14 @@ def _add_bench(sub: Any) -> None:
     s.add_argument("--sizes", type=positive_int, nargs="+", metavar="N", help="explicit element counts (>= 1)")
     s.add_argument("--dtype", choices=["float32", "float64"], action="append",
                    help="restrict to one dtype (repeatable)")
+    s.add_argument("--isa", choices=["base", "avx2", "avx512"], action="append",
+                   help="only this kernel instruction set (repeatable; default: every one this CPU runs)")
+    s.add_argument("--kernel", action="append", metavar="NAME", help="only this kernel (repeatable)")
 
 
 #: verb -> its sub-parser (filled by :func:`build_parser`): errors found after the verb name it.
 VERB_PARSERS: dict[str, argparse.ArgumentParser] = {}
+
 
 def _add_lab(sub: Any) -> None:
     s = _sub(sub, "lab", "interactive activation lab in the browser",

@@ -67,7 +67,24 @@ def _numpy_formulas() -> dict[str, Callable]:
     def sig(x):
         return 1.0 / (1.0 + np.exp(-x))
 
-    return {
+    def mish_grad(x):
+        t = np.tanh(np.logaddexp(0.0, x))
+        return t + x * sig(x) * (1.0 - t * t)
+
+    try:
+        from scipy.special import erf
+    except ImportError:  # pragma: no cover - scipy is a dependency
+        erf = None
+    gelu = {}
+    if erf is not None:
+        gelu = {"gelu": lambda x: 0.5 * x * (1.0 + erf(x / np.sqrt(2.0))),
+                "gelu_grad": lambda x: 0.5 * (1.0 + erf(x / np.sqrt(2.0)))
+                + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)}
+    return {**gelu,
+        "log_sigmoid": lambda x: -np.logaddexp(0.0, -x),
+        "log_sigmoid_grad": lambda x: 1.0 - sig(x),
+        "mish": lambda x: x * np.tanh(np.logaddexp(0.0, x)),
+        "mish_grad": mish_grad,
         "sigmoid": sig,
         "sigmoid_grad": lambda x: sig(x) * (1.0 - sig(x)),
         "tanh": np.tanh,
@@ -91,11 +108,17 @@ def _torch_ops(torch):
         "silu_grad": lambda x, o, g: aten.silu_backward(g, x),
         "softplus": lambda x, o, g: F.softplus(x),
         "softplus_grad": lambda x, o, g: aten.softplus_backward(g, x, 1.0, 20.0),
+        "log_sigmoid": lambda x, o, g: F.logsigmoid(x),
+        "log_sigmoid_grad": lambda x, o, g: aten.log_sigmoid_backward(g, x, aten.log_sigmoid_forward(x)[1]),
+        "gelu": lambda x, o, g: F.gelu(x),
+        "gelu_grad": lambda x, o, g: aten.gelu_backward(g, x),
+        "mish": lambda x, o, g: F.mish(x),
+        "mish_grad": lambda x, o, g: aten.mish_backward(g, x),
     }
 
 
-KERNELS = ("sigmoid", "tanh", "silu", "softplus", "sigmoid_grad", "tanh_grad", "silu_grad",
-           "softplus_grad")
+KERNELS = ("sigmoid", "tanh", "silu", "softplus", "log_sigmoid", "gelu", "mish", "sigmoid_grad", "tanh_grad",
+           "silu_grad", "softplus_grad", "log_sigmoid_grad", "gelu_grad", "mish_grad")
 EXTRA = {"softplus": (1.0, np.inf), "softplus_grad": (1.0, np.inf)}  # beta, no cutoff (the default)
 
 
@@ -128,12 +151,10 @@ class _Case:
             self.ot = torch.empty_like(self.xt)
             self.gt = torch.ones_like(self.xt)
 
-    def measure(self, ours: Callable, numpy_fn: Callable, scipy_fn: Callable | None = None,
+    def measure(self, ours: Callable, numpy_fn: Callable | None, scipy_fn: Callable | None = None,
                 torch_fn: Callable | None = None, budget: float = 1.5) -> dict:
         x, y = self.x, self.y
-        fns = {"t": ours, "memcpy": lambda: np.copyto(y, x)}
-        if x.size <= 100_000:
-            fns["exp"] = lambda: np.exp(x, out=y)
+        fns = {"t": ours, "memcpy": lambda: np.copyto(y, x), "exp": lambda: np.exp(x, out=y)}
         if scipy_fn is not None:
             fns["scipy"] = scipy_fn
         if torch_fn is not None:
@@ -141,8 +162,9 @@ class _Case:
         t = _median_times(fns, budget=budget)
         # the NumPy formula on its own: its temporaries' page faults and unmapping
         # keep kernel threads busy on the other core for a while after each call
-        with np.errstate(all="ignore"):
-            t.update(_median_times({"numpy": numpy_fn}, budget=budget * 0.27))
+        if numpy_fn is not None:
+            with np.errstate(all="ignore"):
+                t.update(_median_times({"numpy": numpy_fn}, budget=budget * 0.27))
         return {k: t.get(k) for k in ("t", "memcpy", "numpy", "scipy", "torch", "exp")}
 
     def settle(self, U: Any) -> None:
@@ -174,8 +196,9 @@ def _kernel_rows(case: _Case, U: Any, special: Any, names: tuple[str, ...] = KER
         if case.torch is not None:
             op = tops[name]
             th = lambda op=op: op(case.xt, case.ot, case.gt)  # noqa: E731
+        f = formulas.get(name)
         t = case.measure(lambda uf=uf, args=args: uf(x, *args, out=y),
-                         lambda f=formulas[name]: f(x), sc, th, budget=budget)
+                         (lambda f=f: f(x)) if f is not None else None, sc, th, budget=budget)
         rows.append(dict(kernel=name, dtype=dt.name, n=x.size, **t))
     return rows
 
@@ -204,33 +227,62 @@ def _bce_row(case: _Case, U: Any, tgt: np.ndarray) -> dict:
     return dict(kernel="bce_with_logits", dtype=x.dtype.name, n=x.size, **t)
 
 
-def run(sizes=FULL_SIZES, dtypes=(np.float32, np.float64), print_fn=print) -> list[dict]:
-    """Measure everything; returns the rows (also printed as a table)."""
+def _value_and_grad_row(case: _Case, U: Any) -> dict:
+    """Fused sigmoid value + derivative (two outputs, one pass) vs torch sigmoid + backward."""
+    x = case.x
+    th = None
+    if case.torch is not None:
+        aten = case.torch.ops.aten
+
+        def th():
+            s = case.torch.sigmoid(case.xt, out=case.ot)
+            return aten.sigmoid_backward(case.gt, s)
+
+    t = case.measure(lambda: U.sigmoid_value_and_grad(x, out=(case.y, case.y2)),
+                     lambda: (1.0 / (1.0 + np.exp(-x)), None), None, th)
+    return dict(kernel="sigmoid_value+grad", dtype=x.dtype.name, n=x.size, **t)
+
+
+def run(sizes=FULL_SIZES, dtypes=(np.float32, np.float64), print_fn=print,
+        isas: tuple[str, ...] | None = None, names: tuple[str, ...] = KERNELS) -> list[dict]:
+    """Measure everything, once per kernel ISA of ``isas`` (default: every one this machine
+    runs, forced in turn as ``ACTLAB_KERNEL_ISA`` would); returns the rows (also printed)."""
     from actlab._kernels import _ufuncs as U
 
     torch, special = _libraries()
     bad = [n for n in sizes if int(n) != n or n < 1]
     if bad:
         raise ValueError(f"sizes must be positive element counts, got {bad}")
+    isas = tuple(isas or U.available_isas())
+    unknown = sorted(set(isas) - set(U.available_isas()))
+    if unknown:
+        raise ValueError(f"ISA {', '.join(unknown)} not available here; this machine runs "
+                         f"{', '.join(U.available_isas())}")
     rows = []
-    header = (f"{'kernel':16s} {'dtype':7s} {'n':>9s} {'actlab ms':>10s} {'/memcpy':>8s} "
-              f"{'/numpy':>7s} {'/scipy':>7s} {'/torch':>7s} {'/np.exp':>8s}")
-    print_fn(f"actlab kernels: isa={U.get_isa()} threads={U.get_num_threads()}"
+    print_fn(f"actlab kernels: isas={','.join(isas)} threads={U.get_num_threads()}"
              + (f"; torch {torch.__version__} threads={torch.get_num_threads()}" if torch else ""))
     print_fn("time ratios: actlab's time / the other's time on the same array (below 1 = actlab faster)")
-    print_fn(header)
-    print_fn("-" * len(header))
+    print_fn(HEADER)
+    print_fn("-" * len(HEADER))
     rng = np.random.default_rng(0)
-    for n in sizes:
-        for dt in dtypes:
-            case = _Case((rng.standard_normal(n) * 4).astype(dt), torch)
-            if n >= 1_000_000:
-                case.settle(U)
-            new = _kernel_rows(case, U, special)
-            new.append(_bce_row(case, U, (rng.random(n) < 0.5).astype(dt)))
-            for r in new:
-                print_fn(_format(r))
-            rows += new
+    old = U.get_isa()
+    try:
+        for n in sizes:
+            for dt in dtypes:
+                case = _Case((rng.standard_normal(n) * 4).astype(dt), torch)
+                tgt = (rng.random(n) < 0.5).astype(dt)
+                if n >= 1_000_000:
+                    case.settle(U)
+                for isa in isas:
+                    U.set_isa(isa)
+                    new = _kernel_rows(case, U, special, names)
+                    new += [_value_and_grad_row(case, U), _bce_row(case, U, tgt)]
+                    for r in new:
+                        r["isa"] = isa
+                        print_fn(_format(r))
+                    rows += new
+    finally:
+        U.set_isa(old)
     return rows
 
 
@@ -262,10 +314,14 @@ def _ratio(a, b) -> str:
     return f"{a / b:7.2f}" if b else "      -"
 
 
+HEADER = (f"{'kernel':18s} {'dtype':7s} {'n':>9s} {'isa':>6s} {'ns/elem':>8s} {'/memcpy':>8s} {'/np.exp':>8s} "
+          f"{'/torch':>7s} {'/numpy':>7s} {'/scipy':>7s}")
+
+
 def _format(r: dict) -> str:
-    return (f"{r['kernel']:16s} {r['dtype']:7s} {r['n']:9d} {r['t'] * 1e3:10.4f} "
-            f"{_ratio(r['t'], r['memcpy']):>8s} {_ratio(r['t'], r['numpy'])} "
-            f"{_ratio(r['t'], r['scipy'])} {_ratio(r['t'], r['torch'])} {_ratio(r['t'], r['exp']):>8s}")
+    return (f"{r['kernel']:18s} {r['dtype']:7s} {r['n']:9d} {r.get('isa', ''):>6s} {r['t'] / r['n'] * 1e9:8.3f} "
+            f"{_ratio(r['t'], r['memcpy']):>8s} {_ratio(r['t'], r['exp']):>8s} {_ratio(r['t'], r['torch'])} "
+            f"{_ratio(r['t'], r['numpy'])} {_ratio(r['t'], r['scipy'])}")
 
 
 def positive_int(text: str) -> int:
@@ -286,10 +342,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=positive_int, nargs="+", help="explicit element counts")
     ap.add_argument("--dtype", choices=["float32", "float64"], action="append",
                     help="restrict to one dtype (repeatable)")
+    ap.add_argument("--isa", action="append", help="only this kernel ISA (repeatable; default: every one here)")
+    ap.add_argument("--kernel", action="append", choices=KERNELS, help="only this kernel (repeatable)")
     ns = ap.parse_args(argv)
     sizes = tuple(ns.sizes) if ns.sizes else (QUICK_SIZES if ns.quick else FULL_SIZES)
     dtypes = tuple(np.dtype(d).type for d in ns.dtype) if ns.dtype else (np.float32, np.float64)
-    run(sizes, dtypes)
+    try:
+        run(sizes, dtypes, isas=tuple(ns.isa) if ns.isa else None, names=tuple(ns.kernel or KERNELS))
+    except ValueError as e:
+        ap.error(str(e))
     return 0
 
 
