@@ -14,7 +14,7 @@ from setuptools import Extension, setup
 
 KDIR = "src/actlab/_kernels"
 SOURCES = ["ufuncs.c", "kern_base.c", "kern_avx2.c", "kern_avx512.c"]
-DEPENDS = ["kmath.h", "kfuncs.h", "kimpl.h", "klist.h", "ktables.h", "krnn.h", "kx512.h"]
+DEPENDS = ["kmath.h", "kfuncs.h", "kimpl.h", "klist.h", "ktables.h", "krnn.h", "kvec.h", "kxv.h"]
 
 compile_args, link_args = [], []
 if sys.platform != "win32":

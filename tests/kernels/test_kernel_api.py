@@ -100,7 +100,7 @@ def test_no_fp_exceptions(dt):
 def test_sigmoid_value_and_grad_equals_separate_kernels(dt):
     x = np.concatenate([SPECIAL, np.random.default_rng(0).standard_normal(1000) * 10]).astype(dt)
     y, g = U.sigmoid_value_and_grad(x)
-    # the AVX-512 sigmoid loop (kx512.h) rounds differently from the fused kernel's; both are
+    # the vector sigmoid loop (kxv.h) rounds differently from the fused kernel's; both are
     # within 0.6 ULP of the truth, so they may differ by one ULP in near-halfway cases
     assert_ulp_close(y, U.sigmoid(x), dt, 1.0, "sigmoid_value_and_grad vs sigmoid")
     np.testing.assert_array_equal(g, U.sigmoid_grad(x))

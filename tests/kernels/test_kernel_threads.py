@@ -73,7 +73,7 @@ def test_torch_agreement():
                                     "softplus_grad"])
 def test_f32_fast_path_dense_vs_f64_kernel(kernel, isa):
     """The float32 loops use a cheaper double evaluation (short exp, no double-double steps)
-    or, on AVX-512, float arithmetic (kx512.h); on a dense sweep of float bit patterns (every
+    or, on AVX-512 and AVX2, float arithmetic (kxv.h); on a dense sweep of float bit patterns (every
     4099th, all exponents, subnormals, +-inf, NaN) they stay within 0.58 float ULP of the
     float64 kernel (itself ~2^-52 relative; over all 2^32 inputs the AVX-512 tanh reaches
     0.573, tools/check_f32_exhaustive.py)."""

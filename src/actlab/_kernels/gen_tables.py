@@ -4,7 +4,7 @@ header by hand).  Run from the repository root:  .venv/bin/python src/actlab/_ke
 * double-double constants (ln 2, 2 sqrt(2/pi), ...) from mpmath at 200 bits;
 * ``erfcx(u / sqrt 2) * (K + u)`` on u in [0, UMAX] as a Chebyshev series in
   ``Y = (u - K) / (u + K)`` (relative error ~1e-19, far below a double's half ULP);
-* the exp tables of the AVX-512 loops (kx512.h) and the polynomials of their softplus and
+* the exp tables of the vector loops (kxv.h) and the polynomials of their softplus and
   float32 tanh (least squares in relative error, coefficients rounded one at a time);
 * the Taylor series of f' around its roots, taken from :mod:`actlab._roots` (one source for
   both the NumPy reference and the kernels).
@@ -41,7 +41,7 @@ def dd(v) -> tuple[str, str]:
 
 
 def poly_table(g, count: int, step, h, deg: int, rnd, nodes: int, prec: int):
-    """Rows c0h, c0l, c1..c_deg of the AVX-512 polynomial tables (kx512.h): for j = 0 ..
+    """Rows c0h, c0l, c1..c_deg of the vector-loop polynomial tables (kxv.h): for j = 0 ..
     count-1, g(c + d) ~ c0h + c0l + c1 d + ... on |d| <= h around c = step j, the coefficients
     rounded by rnd (to float or double).  c0h + c0l = g(c) as a pair; c1, c2, ... by least
     squares in relative error at Chebyshev nodes, rounded one at a time from c1 up, each refit
@@ -178,7 +178,7 @@ def _exp_tables(ln2) -> list[str]:
         mant = int.from_bytes(struct.pack("<d", th), "little") & ((1 << 52) - 1)
         words.append(f"0x{((q + 2048) << 52) | mant:016x}u")
     lines.append("static const uint64_t k_exp_tp[64] = {" + ", ".join(words) + "};")
-    # 16-entry exp tables of the AVX-512 loops (kx512.h; looked up with vpermps / vpermt2pd,
+    # 16-entry exp tables of the vector loops (kxv.h; looked up with vpermps / vpermt2pd,
     # not gathers): 2^(j/16) = Th + Tl and ln2/16 = L1 + L2, in double (L1 of 38 significant
     # bits: m * L1 exact for |m| < 2^15) and in float (L1 of 12 bits: exact for |m| < 2^12).
     l16 = ln2 / 16
@@ -205,7 +205,7 @@ def _exp_tables(ln2) -> list[str]:
 
 
 def _polynomial_tables(ln2) -> list[str]:
-    """The exp polynomial of the float64 loops and the softplus / tanh tables of kx512.h."""
+    """The exp polynomial of the float64 loops and the softplus / tanh tables of kxv.h."""
     l16 = ln2 / 16
     # degree-6 exp polynomial of the float64 sigmoid / silu loops: |r| <= ln2/32 (plus the
     # rounding of the reduction), 1 + r + r^2 (c2 + ... + c6 r^4)
@@ -213,7 +213,7 @@ def _polynomial_tables(ln2) -> list[str]:
     assert ce_err < 2.0**-56, ce_err
     lines = [f"/* relative error of the rounded polynomial {ce_err:.3g} */",
               "static const double k_x16_p6[5] = {" + ", ".join(hx(v) for v in ce) + "};"]
-    # polynomial tables of the AVX-512 loops (kx512.h) in a = |x| = c_j + d: softplus'
+    # polynomial tables of the vector loops (kxv.h) in a = |x| = c_j + d: softplus'
     # log1p(exp(-a)), float32: 32 of degree 5 on c_j = j/4, |d| <= 1/8; float64: 16 of degree
     # 12 on c_j = j/2, |d| <= 1/4; float32 tanh: 32 of degree 6 on c_j = 5j/16, |d| <= 0.1575
     # (5/32 plus a margin: the index is round(3.2f a), 3.2f rounded up)

@@ -8,6 +8,7 @@
 #define K_STR2(x) #x
 #define K_STR(x) K_STR2(x)
 #define KVARIANT avx2
+#define K_XAVX2 1 /* kimpl.h: the width-generic vector loops of kxv.h */
 #include "kimpl.h"
 #if defined(__clang__)
 #pragma clang attribute pop

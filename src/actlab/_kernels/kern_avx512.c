@@ -8,7 +8,7 @@
 #define K_STR2(x) #x
 #define K_STR(x) K_STR2(x)
 #define KVARIANT avx512
-#define K_X512 1 /* kimpl.h: the intrinsics loops of kx512.h */
+#define K_X512 1 /* kimpl.h: the vector loops of kxv.h, 16 / 8 lanes */
 #include "kimpl.h"
 #if defined(__clang__)
 #pragma clang attribute pop

@@ -23,7 +23,7 @@
 
 /* ----------------------------------------------------------------- float32 in float
  * silu of float32 runs in float arithmetic (kmath.h kf_silu, 8 lanes per AVX2 vector)
- * where kmath.h defines K_F32_FAST (hardware FMA) and the variant has no kx512.h loops; it
+ * where kmath.h defines K_F32_FAST (hardware FMA) and the variant has no kxv.h loops; it
  * is exact only for x >= -86 (normal results; below, the result would need a second
  * rounding into the subnormal range), so in a block with any x < -86 those elements take
  * the double path -- decided before anything is written, since y may alias x.  NaN
@@ -32,32 +32,13 @@
  * the float32-in-double loops on Zen 4 (whose 512-bit units are double-pumped, so 16 float
  * lanes only pay when the float-float steps cost less than half the double ones); silu
  * measured faster (docs/kernel-timings.md).
- * The AVX-512 variant replaces both with the intrinsics loops of kx512.h (table exp read by
- * permutes, 2^k from integer bits). */
-#if defined(K_X512)
-/* AVX-512: sigmoid, silu and tanh of both dtypes (softplus: KT_FAST below) through the
- * intrinsics loops of kx512.h */
-#include "kx512.h"
-/* 1 when NAME has an intrinsics loop (the string compares fold at compile time) */
-#define KX_DISPATCH(FN, T, S)                                                                \
-    KINLINE int KV(FN)(const char *name, const T *x, T *y, ptrdiff_t n)                      \
-    {                                                                                        \
-        if (__builtin_strcmp(name, "sigmoid") == 0) {                                        \
-            KV(kx_sigmoid_##S)(x, y, n);                                                     \
-            return 1;                                                                        \
-        }                                                                                    \
-        if (__builtin_strcmp(name, "silu") == 0) {                                           \
-            KV(kx_silu_##S)(x, y, n);                                                        \
-            return 1;                                                                        \
-        }                                                                                    \
-        if (__builtin_strcmp(name, "tanh") == 0) {                                           \
-            KV(kx_tanh_##S)(x, y, n);                                                        \
-            return 1;                                                                        \
-        }                                                                                    \
-        return 0;                                                                            \
-    }
-KX_DISPATCH(kx_fast_f, float, f)
-#define KF_FAST(NAME, x, y, n) KV(kx_fast_f)(#NAME, x, y, n)
+ * The AVX-512 and AVX2 variants replace both with the vector loops of kxv.h: one source in
+ * the width-generic operations of kvec.h (table exp read by permutes, 2^k from integer bits),
+ * compiled per instruction set. */
+#if defined(K_X512) || defined(K_XAVX2)
+/* sigmoid, silu and tanh of both dtypes (softplus: KT_FAST below) through kxv.h */
+#include "kxv.h"
+#define KF_FAST(NAME, x, y, n) KV(kxv_fast_f)(#NAME, x, y, n)
 #elif defined(K_F32_FAST)
 #define KF_BLK 1024
 #define KF_TAIL_LOOP(FNAME, FF, LO)                                                          \
@@ -97,8 +78,8 @@ KINLINE int KV(kf_fast)(const char *name, const float *x, float *y, ptrdiff_t n)
  * sigmoid and silu of float64 through kfuncs.h k_sigmoid_fast / k_silu_fast (table exp,
  * single scaling), valid for x >= -705; in a block with any x < -705 (decided before
  * anything is written: y may alias x) those elements take the general kernel. */
-#if defined(K_X512)
-KX_DISPATCH(kd_fast, double, d)
+#if defined(K_X512) || defined(K_XAVX2)
+#define kd_fast kxv_fast_d
 #else
 #define KD_BLK 1024
 #define KD_TAIL_LOOP(FNAME, FF, GEN)                                                         \
@@ -137,12 +118,12 @@ KINLINE int KV(kd_fast)(const char *name, const double *x, double *y, ptrdiff_t 
 #endif
 #define KD_FAST(NAME, x, y, n) KV(kd_fast)(#NAME, x, y, n)
 
-/* ternary kernels with scalar parameters: softplus on AVX-512 (kx512.h) */
-#if defined(K_X512)
+/* ternary kernels with scalar parameters: softplus on AVX-512 and AVX2 (kxv.h) */
+#if defined(K_X512) || defined(K_XAVX2)
 #define KT_FAST(NAME, x, y, n, a, b)                                                         \
-    (__builtin_strcmp(#NAME, "softplus") == 0 && KV(kx_softplus_f)(x, y, n, a, b))
+    (__builtin_strcmp(#NAME, "softplus") == 0 && KV(kxv_softplus_f)(x, y, n, a, b))
 #define KT_FAST_D(NAME, x, y, n, a, b)                                                       \
-    (__builtin_strcmp(#NAME, "softplus") == 0 && KV(kx_softplus_d)(x, y, n, a, b))
+    (__builtin_strcmp(#NAME, "softplus") == 0 && KV(kxv_softplus_d)(x, y, n, a, b))
 #else
 #define KT_FAST(NAME, x, y, n, a, b) 0
 #define KT_FAST_D(NAME, x, y, n, a, b) 0

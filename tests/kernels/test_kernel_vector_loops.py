@@ -1,4 +1,4 @@
-"""The AVX-512 intrinsics loops of kx512.h at their switching points, against mpmath and the
+"""The vector loops of kxv.h (AVX-512 and AVX2) at their switching points, against mpmath and the
 portable baseline variant: tails, in-place calls, offsets, streaming stores."""
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from actlab.analysis.mpref import reference, ulp_errors
 from actlab._kernels import _ufuncs as U
 from actlab.testing import assert_ulp_close
 
-# the AVX-512 loops of kx512.h as one-argument functions (softplus with beta = 1)
-_KX512_LOOPS = [("sigmoid", U.sigmoid), ("silu", U.silu), ("tanh", U.tanh),
+# the vector loops of kxv.h as one-argument functions (softplus with beta = 1)
+_VECTOR_LOOPS = [("sigmoid", U.sigmoid), ("silu", U.silu), ("tanh", U.tanh),
                 ("softplus", lambda v, **kw: U.softplus(v, 1.0, np.inf, **kw))]
 
 
-def _kx512_edges(name: str, dt) -> np.ndarray:
-    """Where the intrinsics loops of kx512.h switch: the 16-entry exp table's boundaries
+def _vector_edges(name: str, dt) -> np.ndarray:
+    """Where the vector loops of kxv.h switch: the 16-entry exp table's boundaries
     (-|x| or -2|x| = m ln2/16 +- a few ulps), float64 tanh's polynomial threshold 1/8, float32
     tanh's polynomial boundaries |x| = 5j/16 + 5/32 and its saturation at 9.75, the clamps
     (float -80 / -86, double -705 / -708), silu's x > 40, +-0, subnormals."""
@@ -41,31 +41,31 @@ def _kx512_edges(name: str, dt) -> np.ndarray:
     return np.unique(x)
 
 
-# kx512.h's error analyses of its float64 loops: before the final rounding within 0.25 ULP
+# kxv.h's error analyses of its float64 loops: before the final rounding within 0.25 ULP
 # (sigmoid, silu, softplus; the degree-6 exponential) or 0.38 ULP (tanh, whose quotient
 # amplifies the exponential's error up to 4x); the portable loops are held to the issue's 1.0
-KX512_F64_BOUND = {"sigmoid": 0.75, "silu": 0.75, "softplus": 0.75, "tanh": 0.88}
+KXV_F64_BOUND = {"sigmoid": 0.75, "silu": 0.75, "softplus": 0.75, "tanh": 0.88}
 
 
-@pytest.mark.parametrize("name", sorted(KX512_F64_BOUND))
+@pytest.mark.parametrize("name", sorted(KXV_F64_BOUND))
 def test_f64_dense_random_vs_mpmath(name, isa):
     """9000 random float64 points where the values are normal (N(0, 1), N(0, 4^2),
-    U(-40, 40), U(-705, -30)) against mpmath, every ISA; the AVX-512 loops within the bounds
+    U(-40, 40), U(-705, -30)) against mpmath, every ISA; the vector loops (AVX-512, AVX2) within the bounds
     of their error analyses (measured 0.59 / 0.59 / 0.59 / 0.53)."""
     rng = np.random.default_rng(2026)
     x = np.concatenate([rng.standard_normal(3000), rng.standard_normal(3000) * 4,
                         rng.uniform(-40, 40, 2000), rng.uniform(-705, -30, 1000)])
     got = U.softplus(x, 1.0, np.inf) if name == "softplus" else getattr(U, name)(x)
     u = ulp_errors(got, reference(name, 0, x), np.float64)
-    bound = KX512_F64_BOUND[name] if isa == "avx512" else VALUE_F64[name]
+    bound = KXV_F64_BOUND[name] if isa in ("avx512", "avx2") else VALUE_F64[name]
     worst = np.nanmax(u)
     assert worst <= bound, f"{name} [{isa}]: {worst:.3f} ULP at x={x[np.nanargmax(u)]!r}"
 
 
 @pytest.mark.parametrize("dt", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("name", ["sigmoid", "silu", "tanh"])
-def test_kx512_edges_vs_mpmath(name, dt, isa):
-    x = _kx512_edges(name, dt)
+def test_vector_edges_vs_mpmath(name, dt, isa):
+    x = _vector_edges(name, dt)
     got = getattr(U, name)(x)
     u = ulp_errors(got, reference(name, 0, x), dt)
     bound = 1.0 if dt == np.float32 else VALUE_F64[name]
@@ -79,7 +79,7 @@ def test_kx512_edges_vs_mpmath(name, dt, isa):
 
 
 @pytest.mark.parametrize("dt", [np.float64, np.float32], ids=["f64", "f32"])
-def test_kx512_vectors_with_tails_in_place_and_offsets(dt, isa):
+def test_vector_loop_vectors_with_tails_in_place_and_offsets(dt, isa):
     """Vectors (16 / 32 lanes) holding an x below the fast range go lane by lane through the
     portable element functions; mixed vectors, the masked remainder, in-place calls and
     offsets that move the vector boundaries all agree with the base variant within 1 ULP."""
@@ -89,7 +89,7 @@ def test_kx512_vectors_with_tails_in_place_and_offsets(dt, isa):
     x[rng.integers(0, x.size, 30)] = -np.inf
     x[1000:3000] = rng.uniform(-30, 30, 2000)
     x[[0, 31, 32, 33, 1999]] = np.array([lo, np.nan, lo / 1.1, np.inf, -0.0], dtype=dt)
-    for name, f in _KX512_LOOPS:
+    for name, f in _VECTOR_LOOPS:
         for off in (0, 1, 7, 4990):
             xs = x[off:]
             with np.errstate(all="raise"):
@@ -102,7 +102,7 @@ def test_kx512_vectors_with_tails_in_place_and_offsets(dt, isa):
 
 
 @pytest.mark.parametrize("dt", [np.float64, np.float32], ids=["f64", "f32"])
-def test_kx512_softplus_edges_thresholds_in_place(dt, isa):
+def test_vector_loop_softplus_edges_thresholds_in_place(dt, isa):
     """softplus (beta = 1) on AVX-512 goes through polynomials in |x| -- float32: 32 with
     boundaries |x| = j/4 + 1/8 up to 7.875, float64: 16 with boundaries j/2 + 1/4 up to 7.75
     (ties included) -- and an exponential beyond, whose lanes below -80 (float64: -705) take
@@ -141,8 +141,8 @@ def test_kx512_softplus_edges_thresholds_in_place(dt, isa):
 
 
 @pytest.mark.parametrize("dt", [np.float64, np.float32], ids=["f64", "f32"])
-def test_large_slices_streaming_stores_match_small_calls(dt, restore_threads):
-    """Slices of >= 8 MB are written with streaming stores on AVX-512 (kx512.h): from an output
+def test_large_slices_streaming_stores_match_small_calls(dt, restore_threads, isa):
+    """Slices of >= 8 MB are written with streaming stores on AVX-512 and AVX2 (kxv.h): from an output
     that is not 64-byte aligned (head), with lanes below the fast range inside, in place, and
     for any thread count, the values equal those of small calls (ordinary stores) bitwise."""
     rng = np.random.default_rng(3)
@@ -150,7 +150,7 @@ def test_large_slices_streaming_stores_match_small_calls(dt, restore_threads):
     buf = rng.uniform(-40, 40, n + 3).astype(dt)
     x = buf[3:]  # 3 elements past the allocation's alignment
     x[[5, 777, 1_000_001]] = np.array([-720.0, np.nan, -np.inf], dtype=dt)
-    for name, f in _KX512_LOOPS:
+    for name, f in _VECTOR_LOOPS:
         small = np.concatenate([f(x[i:i + 100_000]) for i in range(0, n, 100_000)])
         for threads in (1, 2, 3):
             U.set_num_threads(threads)
