@@ -17,7 +17,8 @@ from actlab.testing import assert_ulp_close
 
 # the vector loops of kxv.h as one-argument functions (softplus with beta = 1)
 _VECTOR_LOOPS = [("sigmoid", U.sigmoid), ("silu", U.silu), ("tanh", U.tanh),
-                ("softplus", lambda v, **kw: U.softplus(v, 1.0, np.inf, **kw))]
+                 ("softplus", lambda v, **kw: U.softplus(v, 1.0, np.inf, **kw)),
+                 ("log_sigmoid", U.log_sigmoid), ("log_sigmoid_grad", U.log_sigmoid_grad)]
 
 
 def _vector_edges(name: str, dt) -> np.ndarray:
@@ -63,17 +64,23 @@ def test_f64_dense_random_vs_mpmath(name, isa):
 
 
 @pytest.mark.parametrize("dt", [np.float64, np.float32], ids=["f64", "f32"])
-@pytest.mark.parametrize("name", ["sigmoid", "silu", "tanh"])
+@pytest.mark.parametrize("name", ["sigmoid", "silu", "tanh", "log_sigmoid", "log_sigmoid'"])
 def test_vector_edges_vs_mpmath(name, dt, isa):
-    x = _vector_edges(name, dt)
-    got = getattr(U, name)(x)
-    u = ulp_errors(got, reference(name, 0, x), dt)
-    bound = 1.0 if dt == np.float32 else VALUE_F64[name]
+    """log_sigmoid(x) = -softplus(-x) and log_sigmoid'(x) = sigmoid(-x) run the softplus and
+    sigmoid loops on -x: the same edges, mirrored (x > 80 resp. 705 leave the vector path)."""
+    base, order = (name.rstrip("'"), 1 if name.endswith("'") else 0)
+    x = _vector_edges("sigmoid" if base == "log_sigmoid" else base, dt)
+    x = np.concatenate([x, np.array([7.875, 7.75, 79.9, 80.0, 80.1, 704.0, 706.0], dtype=dt)])
+    fn = getattr(U, base + ("_grad" if order else ""))
+    got = fn(x)
+    u = ulp_errors(got, reference(base, order, x), dt)
+    name = base + ("_grad" if order else "")
+    bound = 1.0 if dt == np.float32 else VALUE_F64.get(name, 1.0)
     worst = np.nanmax(u)
     assert worst <= bound, f"{name} [{isa}]: {worst:.3f} ULP at x={x[np.nanargmax(u)]!r}"
     # special values exactly as the core defines them
     s = np.array([0.0, -0.0, np.inf, -np.inf, np.nan], dtype=dt)
-    got, ref = getattr(U, name)(s), reference_formula(name, s).astype(dt)
+    got, ref = fn(s), reference_formula(name, s).astype(dt)
     np.testing.assert_array_equal(got, ref)
     np.testing.assert_array_equal(np.signbit(got[:2]), np.signbit(ref[:2]))  # the sign of -0
 

@@ -372,20 +372,20 @@ KINLINE VD kxv_softplus_dv(VD x, VD th)
             if ((lowbits >> j) & 1u)                                                        \
                 y[(at) + j] = (T)SCALAR(tmp_[j]);                                           \
     }
-#define KXV_MASKED(T, VT, W, P, M, SCALAR, VEC, TO)                                         \
+#define KXV_MASKED(T, VT, W, P, M, SCALAR, VEC, TO, TEST)                                   \
     for (; i < (TO); i += W) {                                                              \
         const ptrdiff_t m_ = (TO) - i;                                                      \
         const T##_TAIL k_ = M##_first(m_);                                                  \
         VT v = P##_loadt(k_, x + i);                                                        \
-        const unsigned low = M##_bits_low(P##_cmp(v, lo, _CMP_LT_OQ), k_);                  \
+        const unsigned low = M##_bits_low(P##_cmp(TEST(v), lo, _CMP_LT_OQ), k_);            \
         P##_storet(y + i, k_, VEC(v));                                                      \
         KXV_FIXUP(T, W, P, SCALAR, v, low, i)                                               \
     }
-#define KXV_PAIRS(T, VT, W, P, SCALAR, VEC, STORE)                                          \
+#define KXV_PAIRS(T, VT, W, P, SCALAR, VEC, STORE, TEST)                                    \
     for (; i + 2 * W <= n; i += 2 * W) {                                                    \
         VT v0 = P##_load(x + i), v1 = P##_load(x + i + W);                                  \
-        const unsigned low0 = P##_lowbits(P##_cmp(v0, lo, _CMP_LT_OQ));                    \
-        const unsigned low1 = P##_lowbits(P##_cmp(v1, lo, _CMP_LT_OQ));                    \
+        const unsigned low0 = P##_lowbits(P##_cmp(TEST(v0), lo, _CMP_LT_OQ));              \
+        const unsigned low1 = P##_lowbits(P##_cmp(TEST(v1), lo, _CMP_LT_OQ));              \
         VT r0 = VEC(v0), r1 = VEC(v1);                                                      \
         STORE(y + i, r0);                                                                   \
         STORE(y + i + W, r1);                                                               \
@@ -394,18 +394,21 @@ KINLINE VD kxv_softplus_dv(VD x, VD th)
             KXV_FIXUP(T, W, P, SCALAR, v1, low1, i + W)                                     \
         }                                                                                   \
     }
-#define KXV_BODY(T, VT, W, P, M, SCALAR, VEC)                                               \
+#define KXV_BODY(T, VT, W, P, M, SCALAR, VEC) KXV_BODY_T(T, VT, W, P, M, SCALAR, VEC, KXV_ID)
+/* TEST(v): what the range test compares with lo (the input itself, or -x for log_sigmoid) */
+#define KXV_ID(v) (v)
+#define KXV_BODY_T(T, VT, W, P, M, SCALAR, VEC, TEST)                                       \
     ptrdiff_t i = 0;                                                                        \
     if (n * (ptrdiff_t)sizeof(T) >= KXV_NT_BYTES && (uintptr_t)y % sizeof(T) == 0) {        \
         const ptrdiff_t head = (ptrdiff_t)(((64 - ((uintptr_t)y & 63)) & 63) / sizeof(T));  \
-        KXV_MASKED(T, VT, W, P, M, SCALAR, VEC, head)                                       \
+        KXV_MASKED(T, VT, W, P, M, SCALAR, VEC, head, TEST)                                 \
         i = head;                                                                           \
-        KXV_PAIRS(T, VT, W, P, SCALAR, VEC, P##_stream)                                     \
+        KXV_PAIRS(T, VT, W, P, SCALAR, VEC, P##_stream, TEST)                               \
         _mm_sfence();                                                                       \
     } else {                                                                                \
-        KXV_PAIRS(T, VT, W, P, SCALAR, VEC, P##_store)                                      \
+        KXV_PAIRS(T, VT, W, P, SCALAR, VEC, P##_store, TEST)                                \
     }                                                                                       \
-    KXV_MASKED(T, VT, W, P, M, SCALAR, VEC, n)
+    KXV_MASKED(T, VT, W, P, M, SCALAR, VEC, n, TEST)
 
 typedef TF float_TAIL;
 typedef TD double_TAIL;
@@ -414,26 +417,41 @@ typedef TD double_TAIL;
 #define tf_bits_low(m, k) mf_bits(mf_and(m, mf_of_tail(k)))
 #define td_bits_low(m, k) md_bits(md_and(m, md_of_tail(k)))
 
-#define KXV_LOOP_F(NAME, VEC, SCALAR, LO)                                                    \
+#define KXV_LOOP_F(NAME, VEC, SCALAR, LO, TEST)                                              \
     static inline double KV(kxv_##NAME##_f1)(float v) { return SCALAR((double)v); }         \
     static void KV(kxv_##NAME##_f)(const float *x, float *y, ptrdiff_t n)                   \
     {                                                                                       \
         const VF lo = vf_set1(LO);                                                          \
-        KXV_BODY(float, VF, KV_WF, vf, tf, KV(kxv_##NAME##_f1), VEC)                        \
+        KXV_BODY_T(float, VF, KV_WF, vf, tf, KV(kxv_##NAME##_f1), VEC, TEST)                \
     }
-#define KXV_LOOP_D(NAME, VEC, SCALAR, LO)                                                    \
+#define KXV_LOOP_D(NAME, VEC, SCALAR, LO, TEST)                                              \
     static inline double KV(kxv_##NAME##_d1)(double v) { return SCALAR(v, 1); }             \
     static void KV(kxv_##NAME##_d)(const double *x, double *y, ptrdiff_t n)                 \
     {                                                                                       \
         const VD lo = vd_set1(LO);                                                          \
-        KXV_BODY(double, VD, KV_WD, vd, td, KV(kxv_##NAME##_d1), VEC)                       \
+        KXV_BODY_T(double, VD, KV_WD, vd, td, KV(kxv_##NAME##_d1), VEC, TEST)               \
     }
-KXV_LOOP_F(sigmoid, kxv_sigmoid_fv, k_sigmoid_lo, KXV_F_LO)
-KXV_LOOP_F(silu, kxv_silu_fv, k_silu_lo, KXV_F_LO)
-KXV_LOOP_F(tanh, kxv_tanh_fv, k_tanh_lo, -__builtin_inff())
-KXV_LOOP_D(sigmoid, kxv_sigmoid_dv, k_sigmoid, KXV_D_LO)
-KXV_LOOP_D(silu, kxv_silu_dv, k_silu, KXV_D_LO)
-KXV_LOOP_D(tanh, kxv_tanh_dv, k_tanh, -K_INF)
+/* log_sigmoid(x) = -softplus(-x) and log_sigmoid'(x) = sigmoid(-x): the loops above on -x (the
+ * negations are exact, so the error bounds are softplus's and sigmoid's); the range test is
+ * on -x (log_sigmoid(x) for x > 80 resp. 705 is subnormal: the portable element function) */
+#define KXV_NEG_F(v) vf_xor(v, vf_set1(-0.0f))
+#define KXV_NEG_D(v) vd_xor(v, vd_set1(-0.0))
+KINLINE VF kxv_log_sigmoid_fv(VF x) { return KXV_NEG_F(kxv_softplus_fv(KXV_NEG_F(x), vf_set1(__builtin_inff()))); }
+KINLINE VD kxv_log_sigmoid_dv(VD x) { return KXV_NEG_D(kxv_softplus_dv(KXV_NEG_D(x), vd_set1(K_INF))); }
+KINLINE VF kxv_log_sigmoid_grad_fv(VF x) { return kxv_sigmoid_fv(KXV_NEG_F(x)); }
+KINLINE VD kxv_log_sigmoid_grad_dv(VD x) { return kxv_sigmoid_dv(KXV_NEG_D(x)); }
+KINLINE double kxv_log_sigmoid_1(double x) { return k_log_sigmoid(x, 0); }
+KINLINE double kxv_log_sigmoid_grad_1(double x) { return k_log_sigmoid_grad(x, 0); }
+KXV_LOOP_F(sigmoid, kxv_sigmoid_fv, k_sigmoid_lo, KXV_F_LO, KXV_ID)
+KXV_LOOP_F(silu, kxv_silu_fv, k_silu_lo, KXV_F_LO, KXV_ID)
+KXV_LOOP_F(tanh, kxv_tanh_fv, k_tanh_lo, -__builtin_inff(), KXV_ID)
+KXV_LOOP_F(log_sigmoid, kxv_log_sigmoid_fv, kxv_log_sigmoid_1, KXV_F_LO, KXV_NEG_F)
+KXV_LOOP_F(log_sigmoid_grad, kxv_log_sigmoid_grad_fv, kxv_log_sigmoid_grad_1, KXV_F_LO, KXV_NEG_F)
+KXV_LOOP_D(sigmoid, kxv_sigmoid_dv, k_sigmoid, KXV_D_LO, KXV_ID)
+KXV_LOOP_D(silu, kxv_silu_dv, k_silu, KXV_D_LO, KXV_ID)
+KXV_LOOP_D(tanh, kxv_tanh_dv, k_tanh, -K_INF, KXV_ID)
+KXV_LOOP_D(log_sigmoid, kxv_log_sigmoid_dv, k_log_sigmoid, KXV_D_LO, KXV_NEG_D)
+KXV_LOOP_D(log_sigmoid_grad, kxv_log_sigmoid_grad_dv, k_log_sigmoid_grad, KXV_D_LO, KXV_NEG_D)
 
 /* softplus with beta = 1 (1 when done; other betas keep the portable loop) */
 static int KV(kxv_softplus_f)(const float *x, float *y, ptrdiff_t n, double beta, double thr)
@@ -479,6 +497,14 @@ static int KV(kxv_softplus_d)(const double *x, double *y, ptrdiff_t n, double be
         }                                                                                    \
         if (__builtin_strcmp(name, "tanh") == 0) {                                           \
             KV(kxv_tanh_##S)(x, y, n);                                                       \
+            return 1;                                                                        \
+        }                                                                                    \
+        if (__builtin_strcmp(name, "log_sigmoid") == 0) {                                    \
+            KV(kxv_log_sigmoid_##S)(x, y, n);                                                \
+            return 1;                                                                        \
+        }                                                                                    \
+        if (__builtin_strcmp(name, "log_sigmoid_grad") == 0) {                               \
+            KV(kxv_log_sigmoid_grad_##S)(x, y, n);                                           \
             return 1;                                                                        \
         }                                                                                    \
         return 0;                                                                            \
