@@ -52,7 +52,9 @@ class Page:
             sel = self.page.get_by_test_id(f"layer-activation-{i}")
             sel.select_option(activation)
             self.wait(f"document.querySelector('[data-testid=layer-activation-{i}]').value === '{activation}'")
-        self.wait("document.querySelector('[data-testid=lab-steps]').textContent === '0'")
+        # the server's frame for this network: the per-layer table names the activations
+        self.wait("Array.from(document.querySelectorAll('#layer-table tr td:nth-child(2)')).slice(0, "
+                  f"{depth}).every(td => td.textContent === '{activation}')")
 
     def close(self):
         self.ctx.close()
@@ -186,7 +188,8 @@ def test_a_bad_csv_shows_an_error_and_the_page_keeps_working(chromium, lab_url, 
         good.write_text("".join(f"{i % 7},{(i * 3) % 5},{'yes' if i % 2 else 'no'}\n" for i in range(40)))
         p.page.get_by_test_id("lab-upload").set_input_files(str(good))
         p.wait("document.querySelector('[data-testid=lab-dataset]').value === 'upload'")
-        assert p.text("lab-error") == "" and p.steps() == 0
+        p.wait("document.querySelector('[data-testid=lab-steps]').textContent === '0'")  # the new data's frame
+        assert p.text("lab-error") == ""
         assert p.page.get_by_test_id("lab-export-torch").input_value() == ""
         p.page.locator("#export-box summary").click()
         p.page.locator("#export").click()
