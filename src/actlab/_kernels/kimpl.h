@@ -36,7 +36,8 @@
  * the width-generic operations of kvec.h (table exp read by permutes, 2^k from integer bits),
  * compiled per instruction set. */
 #if defined(K_X512) || defined(K_XAVX2)
-/* sigmoid, silu and tanh of both dtypes (softplus: KT_FAST below) through kxv.h */
+/* sigmoid, silu, tanh, log_sigmoid and log_sigmoid' of both dtypes (softplus: KT_FAST
+ * below) through kxv.h */
 #include "kxv.h"
 #define KF_FAST(NAME, x, y, n) KV(kxv_fast_f)(#NAME, x, y, n)
 #elif defined(K_F32_FAST)

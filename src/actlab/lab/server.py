@@ -51,6 +51,11 @@ def _error(message: str, status: int = 422) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+class _BadBody(ValueError):
+    """The body is not a JSON object at all (HTTP 400; a body that is one but fails its schema
+    is 422)."""
+
+
 async def _body(request: Request, model: type) -> Any:
     raw = await request.body()
     if len(raw) > 100_000:
@@ -58,9 +63,9 @@ async def _body(request: Request, model: type) -> Any:
     try:
         data = json.loads(raw or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ValueError("the request body is not valid JSON") from None
+        raise _BadBody("the request body is not valid JSON") from None
     if not isinstance(data, dict):
-        raise ValueError("the request body must be a JSON object")
+        raise _BadBody("the request body must be a JSON object")
     return model(**data)
 
 
@@ -113,7 +118,7 @@ def _api(fn: Any, model: type) -> Any:
         try:
             req = await _body(request, model)
         except (ValidationError, ValueError) as e:
-            return _error(schema.problem(e), 400 if "JSON" in str(e) or "object" in str(e) else 422)
+            return _error(schema.problem(e), 400 if isinstance(e, _BadBody) else 422)
         return JSONResponse(fn(req))
     return endpoint
 
