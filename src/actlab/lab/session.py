@@ -153,17 +153,10 @@ class Session:
     def _build(self, c: Config, rng: np.random.Generator) -> Any:
         mods: list[Any] = []
         sizes = [2] + [c.width] * len(c.layers) + [self.n_out]
+        init = {"xavier": "xavier_normal", "he": "kaiming_normal"}.get(
+            c.init, lambda shape, rng: nninit.normal(shape, std=c.init_std, rng=rng))
         for i in range(len(sizes) - 1):
-            lin = nn.Linear(sizes[i], sizes[i + 1], rng=rng)
-            w = lin.params["weight"]
-            if c.init == "xavier":
-                w[...] = nninit.xavier_normal(w.shape, rng=rng)
-            elif c.init == "he":
-                w[...] = nninit.kaiming_normal(w.shape, rng=rng)
-            else:
-                w[...] = nninit.normal(w.shape, std=c.init_std, rng=rng)
-            lin.params["bias"][...] = 0.0
-            mods.append(lin)
+            mods.append(nn.Linear(sizes[i], sizes[i + 1], rng=rng, init=init))  # biases start at 0
             if i < len(c.layers):
                 spec = c.layers[i]
                 mods.append(nn.activation_layer(spec.activation, **spec.params))
